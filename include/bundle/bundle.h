@@ -1,0 +1,278 @@
+/*
+ * bundle.h - the libbundle application API (umbrella header).
+ *
+ * Conventions, stated once here and relied on by every declaration below:
+ *  - Every fallible function returns bndl_status; results go through out-params, which
+ *    are left untouched on failure. On a non-OK return the calling thread's last-error
+ *    slot holds the code and a message naming the function, the argument and, for
+ *    files, path, line, field and value. Success does not clear the slot.
+ *  - Handles are opaque. A NULL, wrong-typed or freed handle gives
+ *    BNDL_ERR_INVALID_ARGUMENT. Every *_free(NULL) is a no-op.
+ *  - Objects returned through **out are owned by the caller and released with the
+ *    matching *_free. Children keep their parents alive (a dataset keeps its context),
+ *    so handles may be freed in any order.
+ *  - Input pointers are borrowed for the duration of the call only.
+ *  - Strings returned by getters belong to the object and live as long as it.
+ *  - @thread any: callable concurrently from any thread.
+ *    @thread exclusive(x): no other call on x may run at the same time.
+ *    @thread init-only: before the first context is created.
+ *  - The library never aborts, exits or prints; logging goes to a callback (silent by
+ *    default).
+ */
+#ifndef BUNDLE_H
+#define BUNDLE_H
+
+#include "bundle/bundle_export.h"
+#include "bundle/bundle_types.h"
+#include "bundle/bundle_version.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ===================================================================================
+ * Library, version and errors
+ * =================================================================================== */
+
+/* MAJOR*10000 + MINOR*100 + PATCH of the loaded library. @thread any */
+BNDL_API int32_t bndl_version_number(void);
+/* "X.Y.Z" of the loaded library (static string). @thread any */
+BNDL_API const char *bndl_version_string(void);
+/* ABI number of the loaded library; compare with BNDL_ABI_VERSION (BNDL_CHECK_ABI). */
+BNDL_API int32_t bndl_abi_version(void);
+/* Static JSON object: version, ABI, compiler, build type, optional dependencies found
+ * and whether each was compiled in (zlib, openblas, lapacke, onednn, cuda, cudnn),
+ * dataset format version. @thread any */
+BNDL_API const char *bndl_build_info(void);
+
+/* Static English text for a status code; never NULL (unknown codes get a generic text). */
+BNDL_API const char *bndl_status_str(bndl_status status);
+/* Code of the last failure on the calling thread (BNDL_OK if none yet). */
+BNDL_API bndl_status bndl_last_error_code(void);
+/* Message of the last failure on the calling thread, never NULL, no length cap. Owned
+ * by the library; valid until the next failing call on this thread. */
+BNDL_API const char *bndl_last_error_message(void);
+/* Copies the last error message (with its terminating NUL) into buf. `needed`, if not
+ * NULL, receives the size including the NUL. Returns BNDL_ERR_BUFFER_TOO_SMALL (and
+ * copies a truncated, NUL-terminated prefix when cap > 0) if cap < needed. Does not
+ * overwrite the error slot. For binding shims that must copy in the same C frame. */
+BNDL_API bndl_status bndl_last_error_copy(char *buf, size_t cap, size_t *needed);
+
+/* Process default allocator for contexts created without one (copied).
+ * BNDL_ERR_BUSY once any context exists. NULL restores malloc. @thread init-only */
+BNDL_API bndl_status bndl_set_default_allocator(const bndl_allocator *allocator);
+/* Process-wide log sink for messages that have no context; contexts inherit it until
+ * bndl_context_set_log. `release(user_data)` is called when replaced. Levels below
+ * min_level are not delivered. @thread init-only */
+BNDL_API bndl_status bndl_set_default_log(bndl_log_fn fn, void *user_data, bndl_release_fn release,
+                                          bndl_log_level min_level);
+
+/* ===================================================================================
+ * Context: allocator, logger, worker pool, seed
+ * =================================================================================== */
+
+/* Creates a context. desc may be NULL (defaults). The worker pool has n_threads
+ * threads in all, counting the caller; vendor libraries are pinned so that the total
+ * never exceeds it. @thread any */
+BNDL_API bndl_status bndl_context_create(const bndl_context_desc *desc, bndl_context **out);
+/* Releases the caller's reference; the context lives on while objects created from it
+ * exist. @thread exclusive(ctx) */
+BNDL_API void bndl_context_free(bndl_context *ctx);
+/* Routes the context's log records to fn (NULL = silent). Records may arrive from
+ * worker threads. The previous release function, if any, is called. @thread any */
+BNDL_API bndl_status bndl_context_set_log(bndl_context *ctx, bndl_log_fn fn, void *user_data,
+                                          bndl_release_fn release, bndl_log_level min_level);
+/* Resizes the worker pool; 0 = hardware concurrency. Waits for running parallel work
+ * to finish. @thread any */
+BNDL_API bndl_status bndl_context_set_threads(bndl_context *ctx, int32_t n_threads);
+/* Threads the pool uses, counting the caller (0 for an invalid handle). @thread any */
+BNDL_API int32_t bndl_context_threads(const bndl_context *ctx);
+/* Default seed for randomised steps (random splits, sampling, search). @thread any */
+BNDL_API bndl_status bndl_context_set_seed(bndl_context *ctx, uint64_t seed);
+BNDL_API uint64_t bndl_context_seed(const bndl_context *ctx);
+
+/* ===================================================================================
+ * Config: typed key/value options (keys in bundle_types.h, bndl_key)
+ * =================================================================================== */
+
+/* An empty bag: every key reads as its default. Configs are plain values; objects
+ * that take one copy what they need. @thread exclusive(cfg) while mutating */
+BNDL_API bndl_status bndl_config_create(bndl_config **out);
+BNDL_API bndl_status bndl_config_clone(const bndl_config *cfg, bndl_config **out);
+BNDL_API void bndl_config_free(bndl_config *cfg);
+/* Typed setters: BNDL_ERR_NOT_FOUND for an unknown key, INVALID_ARGUMENT for a wrong
+ * type or a value outside the key's documented range. */
+BNDL_API bndl_status bndl_config_set_int(bndl_config *cfg, bndl_key key, int64_t value);
+BNDL_API bndl_status bndl_config_set_float(bndl_config *cfg, bndl_key key, double value);
+BNDL_API bndl_status bndl_config_set_string(bndl_config *cfg, bndl_key key, const char *value);
+/* Sets a key by name from text, parsed per the key's type ("clean.anomaly_z", "3.0"). */
+BNDL_API bndl_status bndl_config_set(bndl_config *cfg, const char *name, const char *value);
+/* Typed getters return the set value or the key's default. cfg may be NULL (defaults).
+ * The string stays valid until the key is set again or cfg is freed. */
+BNDL_API bndl_status bndl_config_get_int(const bndl_config *cfg, bndl_key key, int64_t *out);
+BNDL_API bndl_status bndl_config_get_float(const bndl_config *cfg, bndl_key key, double *out);
+BNDL_API bndl_status bndl_config_get_string(const bndl_config *cfg, bndl_key key, const char **out);
+/* Key metadata for bindings and tools. Name is NULL and type 0 for unknown keys. */
+BNDL_API const char *bndl_config_key_name(bndl_key key);
+BNDL_API bndl_value_type bndl_config_key_type(bndl_key key);
+BNDL_API bndl_status bndl_config_key_by_name(const char *name, bndl_key *out);
+
+/* ===================================================================================
+ * Table specs: how the columns of one input file map onto the dataset
+ * =================================================================================== */
+
+/* A blank spec: no columns mapped, comma delimiter, header row expected, time format
+ * "auto" (Unix seconds or ISO 8601), default event type PURCHASE. */
+BNDL_API bndl_status bndl_table_spec_create(bndl_table_kind kind, bndl_table_format format,
+                                            bndl_table_spec **out);
+/* A ready-made spec for a known public export; see bndl_table_spec_preset_name for the
+ * list (e.g. "online_retail", "youshu_user_item", "amazon_sequences"). The result may be
+ * adjusted with the setters below. BNDL_ERR_NOT_FOUND names the known presets. */
+BNDL_API bndl_status bndl_table_spec_preset(const char *name, bndl_table_spec **out);
+/* Name of the i-th preset (NULL past the end), for listing. */
+BNDL_API const char *bndl_table_spec_preset_name(int32_t index);
+BNDL_API void bndl_table_spec_free(bndl_table_spec *spec);
+/* Field delimiter of BNDL_FORMAT_DELIMITED: a byte, or ' ' for runs of blanks. */
+BNDL_API bndl_status bndl_table_spec_set_delimiter(bndl_table_spec *spec, int32_t delimiter);
+/* Whether the first record is a header (1) or data (0). */
+BNDL_API bndl_status bndl_table_spec_set_header(bndl_table_spec *spec, int32_t has_header);
+/* Maps a field onto a column by header name (delimited with header) or JSON key. */
+BNDL_API bndl_status bndl_table_spec_map(bndl_table_spec *spec, bndl_field field, const char *column);
+/* Maps a field onto a 0-based column position. */
+BNDL_API bndl_status bndl_table_spec_map_index(bndl_table_spec *spec, bndl_field field, int32_t column);
+/* Timestamp format: "auto", "unix", "unix_ms", "ordinal" (row order), or a pattern
+ * with %Y %y %m %d %H %M %S and literal characters, e.g. "%d/%m/%y". */
+BNDL_API bndl_status bndl_table_spec_set_time_format(bndl_table_spec *spec, const char *format);
+/* Maps a value of the EVENT_TYPE column onto an event type (case-insensitive). Common
+ * names (view, pv, click, cart, addtocart, purchase, buy, return, rating) are known. */
+BNDL_API bndl_status bndl_table_spec_set_event_name(bndl_table_spec *spec, const char *name,
+                                                   bndl_event_type type);
+/* Event type of rows when no EVENT_TYPE column is mapped. */
+BNDL_API bndl_status bndl_table_spec_set_default_event(bndl_table_spec *spec, bndl_event_type type);
+/* Rows whose `field` starts with `prefix` are returns (Online Retail: ORDER "C"). */
+BNDL_API bndl_status bndl_table_spec_set_return_prefix(bndl_table_spec *spec, bndl_field field,
+                                                      const char *prefix);
+/* Events files: also fill the catalogue from the rows (title, category, latest unit
+ * price, unit cost from line profit) for items the catalogue does not list. */
+BNDL_API bndl_status bndl_table_spec_set_derive_catalogue(bndl_table_spec *spec, int32_t enable);
+/* Tags every row with a split part (pre-split files such as Youshu train/tune/test). */
+BNDL_API bndl_status bndl_table_spec_set_split_part(bndl_table_spec *spec, bndl_split_part part);
+
+/* ===================================================================================
+ * Dataset: build (exclusive), finalize, then read-only and shareable
+ * =================================================================================== */
+
+/* An empty dataset in the build phase. @thread any */
+BNDL_API bndl_status bndl_dataset_create(bndl_context *ctx, bndl_dataset **out);
+BNDL_API void bndl_dataset_free(bndl_dataset *ds);
+/* Copies the dataset keys (200-299) of cfg: loading limits, cleaning, weights. Build
+ * phase only. @thread exclusive(ds) */
+BNDL_API bndl_status bndl_dataset_configure(bndl_dataset *ds, const bndl_config *cfg);
+
+/* Reads one file (plain or .gz) through spec. Row-level problems drop the row and
+ * count it in the report (or fail the call under BNDL_KEY_LOAD_STRICT); structural
+ * problems (missing file, unterminated quote, missing header column) fail the call
+ * with IO or FORMAT and leave the dataset as it was. @thread exclusive(ds) */
+BNDL_API bndl_status bndl_dataset_load_table(bndl_dataset *ds, const char *path,
+                                             const bndl_table_spec *spec);
+/* Appends rows from memory; the same validation as files applies, and rejected rows
+ * are reported with the call's sequence number and row index. @thread exclusive(ds) */
+BNDL_API bndl_status bndl_dataset_add_events(bndl_dataset *ds, const bndl_event_columns *columns);
+BNDL_API bndl_status bndl_dataset_add_catalogue(bndl_dataset *ds, const bndl_catalogue_columns *columns);
+BNDL_API bndl_status bndl_dataset_add_bundles(bndl_dataset *ds, const bndl_bundle_csr *bundles);
+
+/* Cleans (duplicates, repeats, unknown items, anomalous users), validates, builds the
+ * user sequences, the weighted user x item matrix and the behaviour features, then
+ * freezes the dataset: afterwards it is immutable and @thread any for readers.
+ * BNDL_ERR_STATE if called twice. @thread exclusive(ds) */
+BNDL_API bndl_status bndl_dataset_finalize(bndl_dataset *ds);
+BNDL_API int32_t bndl_dataset_is_finalized(const bndl_dataset *ds);
+
+/* Sizes (0 for an invalid handle). Entity counts grow during the build phase. */
+BNDL_API int64_t bndl_dataset_count(const bndl_dataset *ds, bndl_entity entity);
+/* Kept events after finalize (rows held so far before it). */
+BNDL_API int64_t bndl_dataset_num_events(const bndl_dataset *ds);
+BNDL_API int64_t bndl_dataset_num_reviews(const bndl_dataset *ds);
+BNDL_API int64_t bndl_dataset_num_user_bundles(const bndl_dataset *ds);
+
+/* External id of a dense index, and back. Dense indices are 0..count-1 in order of
+ * first appearance and are kept by splits, snapshots and (later) models. */
+BNDL_API bndl_status bndl_dataset_external_id(const bndl_dataset *ds, bndl_entity entity,
+                                              int64_t index, const char **out);
+BNDL_API bndl_status bndl_dataset_find(const bndl_dataset *ds, bndl_entity entity,
+                                       const char *external_id, int64_t *out);
+
+/* ---- Report: rows read = rows kept + rows dropped, per input and in total. */
+BNDL_API int64_t bndl_dataset_rows_read(const bndl_dataset *ds);
+BNDL_API int64_t bndl_dataset_rows_kept(const bndl_dataset *ds);
+BNDL_API int64_t bndl_dataset_rows_dropped(const bndl_dataset *ds, bndl_drop_reason reason);
+/* Return events kept (they count as kept rows, with negative weight). */
+BNDL_API int64_t bndl_dataset_returns_kept(const bndl_dataset *ds);
+/* The i-th kept example of a drop reason ("path:line: field 'X' value 'Y': why");
+ * BNDL_ERR_NOT_FOUND past the last one. */
+BNDL_API bndl_status bndl_dataset_drop_example(const bndl_dataset *ds, bndl_drop_reason reason,
+                                               int32_t index, const char **out);
+/* Stable snake_case name of a reason ("duplicate"), NULL if unknown. */
+BNDL_API const char *bndl_drop_reason_name(bndl_drop_reason reason);
+/* The whole report as JSON (per input file: rows read/kept and per-reason counts with
+ * examples; totals) or as aligned text for people. */
+BNDL_API bndl_status bndl_dataset_report_json(const bndl_dataset *ds, bndl_buffer **out);
+BNDL_API bndl_status bndl_dataset_report_text(const bndl_dataset *ds, bndl_buffer **out);
+
+/* ---- Read access after finalize (BNDL_ERR_STATE before). Pointers stay valid for the
+ * dataset's lifetime. */
+/* Behaviour features as a row-major float table [rows x cols] (users or items). */
+BNDL_API bndl_status bndl_dataset_features(const bndl_dataset *ds, bndl_entity entity, const float **data,
+                                           int64_t *rows, int32_t *cols);
+/* Column name of the feature table ("purchases", "recency_days", ...), NULL if out of range. */
+BNDL_API const char *bndl_dataset_feature_name(const bndl_dataset *ds, bndl_entity entity, int32_t column);
+/* Weighted user x item matrix (event weights, returns negative, time decay) in CSR:
+ * row u spans [indptr[u], indptr[u+1]); items ascending within a row. */
+BNDL_API bndl_status bndl_dataset_interactions(const bndl_dataset *ds, const int64_t **indptr,
+                                               const int32_t **items, const float **weights);
+/* One user's events in time order. */
+BNDL_API bndl_status bndl_dataset_user_events(const bndl_dataset *ds, int64_t user, const int32_t **items,
+                                              const int32_t **event_types, const int64_t **timestamps,
+                                              int64_t *count);
+/* Catalogue columns indexed by item: price and cost (NaN = unknown), stock (-1 =
+ * unknown), category index (-1 = none). */
+BNDL_API bndl_status bndl_dataset_catalogue(const bndl_dataset *ds, const double **prices, const double **costs,
+                                            const int64_t **stock, const int32_t **categories);
+/* Bundle membership CSR over dense indices. */
+BNDL_API bndl_status bndl_dataset_bundles(const bndl_dataset *ds, const int64_t **indptr, const int32_t **items);
+
+/* Splits a finalized dataset without leakage by BNDL_KEY_SPLIT_METHOD:
+ *  leave_last_out  each user's last SPLIT_HOLDOUT events (in time order) go to test,
+ *                  the ones before to valid when SPLIT_WITH_VALID; users need more events
+ *                  than are held out, else they stay wholly in train;
+ *  time            events before SPLIT_TIME_CUTOFF train, after it test (validation
+ *                  window from SPLIT_VALID_TIME_CUTOFF); reviews follow the same cut;
+ *  random          seeded per-event assignment with SPLIT_TEST_RATIO / VALID_RATIO;
+ *  fixed           by the split part of each row (bndl_table_spec_set_split_part).
+ * User-bundle interactions are split with the events. Outputs are finalized, share the
+ * parent's id maps (same dense indices), and carry their own features computed from
+ * their own rows only. valid may be NULL. @thread any (ds finalized) */
+BNDL_API bndl_status bndl_dataset_split(const bndl_dataset *ds, const bndl_config *cfg, bndl_dataset **train,
+                                        bndl_dataset **valid, bndl_dataset **test);
+
+/* ---- Snapshot: one versioned, checksummed binary file of a finalized dataset.
+ * Saving is atomic (temporary file, fsync, rename). Loading checks magic, format
+ * version (FORMAT / VERSION naming both versions), every section checksum and every
+ * index against the dataset's own sizes. A load then save gives identical bytes. */
+BNDL_API bndl_status bndl_dataset_save(const bndl_dataset *ds, const char *path);
+BNDL_API bndl_status bndl_dataset_save_buffer(const bndl_dataset *ds, bndl_buffer **out);
+BNDL_API bndl_status bndl_dataset_load(bndl_context *ctx, const char *path, bndl_dataset **out);
+BNDL_API bndl_status bndl_dataset_load_buffer(bndl_context *ctx, const void *data, size_t size,
+                                              bndl_dataset **out);
+
+/* ===================================================================================
+ * Buffers
+ * =================================================================================== */
+BNDL_API const void *bndl_buffer_data(const bndl_buffer *buf);
+BNDL_API size_t bndl_buffer_size(const bndl_buffer *buf);
+BNDL_API void bndl_buffer_free(bndl_buffer *buf);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* BUNDLE_H */

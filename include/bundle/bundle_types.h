@@ -1,0 +1,257 @@
+/*
+ * bundle_types.h - status codes, enums, opaque handle types, plain data descriptors
+ * and callback types of the libbundle public API.
+ *
+ * Rules (../shared/design/API.md section 1): enums have explicit values and are
+ * append-only; every public struct is a plain data descriptor that starts with
+ * uint32_t struct_size and has an *_INIT macro; flags are int32_t, never bool.
+ */
+#ifndef BUNDLE_TYPES_H
+#define BUNDLE_TYPES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bundle/bundle_export.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Status codes (values 0..99 are frozen; bindings map unknown codes to INTERNAL) */
+typedef enum bndl_status {
+  BNDL_OK = 0,
+  BNDL_ERR_INVALID_ARGUMENT = 1, /* NULL pointer, wrong or freed handle, value out of range */
+  BNDL_ERR_OUT_OF_MEMORY = 2,    /* the allocator returned NULL, or a size overflowed */
+  BNDL_ERR_NOT_FOUND = 3,        /* unknown id, key, column or name */
+  BNDL_ERR_IO = 4,               /* open/read/write/fsync/rename failed (errno text in message) */
+  BNDL_ERR_FORMAT = 5,           /* malformed input: file, line, field and value in message */
+  BNDL_ERR_VERSION = 6,          /* file or ABI version this library cannot read */
+  BNDL_ERR_UNSUPPORTED = 7,      /* feature or backend not built into this library */
+  BNDL_ERR_BACKEND = 8,          /* device or vendor runtime failure */
+  BNDL_ERR_STATE = 9,            /* wrong lifecycle step, e.g. dataset not finalized */
+  BNDL_ERR_BUFFER_TOO_SMALL = 10,/* the needed size was written to the size out-param */
+  BNDL_ERR_CANCELLED = 11,       /* a progress callback returned nonzero */
+  BNDL_ERR_BUSY = 12,            /* process-wide setter called after the first context */
+  BNDL_ERR_LIMIT = 13,           /* a configured resource limit would be exceeded */
+  BNDL_ERR_INTERNAL = 99         /* a bug in libbundle; please report the message */
+} bndl_status;
+
+/* ---- Opaque handles (each begins with a magic tag checked by every entry point) */
+typedef struct bndl_context bndl_context;       /* allocator, logger, thread pool, seed */
+typedef struct bndl_config bndl_config;         /* typed key/value option bag */
+typedef struct bndl_table_spec bndl_table_spec; /* how one input file maps onto the dataset */
+typedef struct bndl_dataset bndl_dataset;       /* users, items, events, catalogue, reviews, bundles */
+typedef struct bndl_buffer bndl_buffer;         /* owned byte blob (JSON, serialised dataset) */
+
+/* ---- Logging */
+typedef enum bndl_log_level {
+  BNDL_LOG_DEBUG = 1,
+  BNDL_LOG_INFO = 2,
+  BNDL_LOG_WARN = 3,
+  BNDL_LOG_ERROR = 4,
+  BNDL_LOG_OFF = 5
+} bndl_log_level;
+
+/* One complete record per call. May be called from library worker threads, so the
+ * function must be thread-safe. The message is valid only during the call. */
+typedef void(BNDL_CALLBACK *bndl_log_fn)(void *user_data, bndl_log_level level, const char *message);
+
+/* Called once when the library no longer needs user_data (callback replaced, owner freed). */
+typedef void(BNDL_CALLBACK *bndl_release_fn)(void *user_data);
+
+/* ---- Allocator hook. Every allocation the library makes goes through it.
+ * alloc returns memory aligned to at least `alignment` (a power of two <= 4096), or
+ * NULL on failure; free(NULL) need not be handled (the library never passes NULL). */
+typedef struct bndl_allocator {
+  uint32_t struct_size;
+  void *(BNDL_CALLBACK *alloc)(void *user_data, size_t size, size_t alignment);
+  void(BNDL_CALLBACK *free)(void *user_data, void *ptr);
+  void *user_data;
+} bndl_allocator;
+#define BNDL_ALLOCATOR_INIT {sizeof(bndl_allocator), 0, 0, 0}
+
+/* ---- Context creation descriptor; NULL means all defaults. */
+typedef struct bndl_context_desc {
+  uint32_t struct_size;
+  int32_t n_threads;                 /* worker threads incl. the caller; 0 = hardware concurrency */
+  const bndl_allocator *allocator;   /* copied; NULL = process default (malloc unless replaced) */
+  uint64_t seed;                     /* default seed for every randomised step */
+} bndl_context_desc;
+#define BNDL_CONTEXT_DESC_INIT {sizeof(bndl_context_desc), 0, 0, 0}
+
+/* ---- Configuration keys, grouped in ranges (append-only; names in bndl_config_key_name).
+ * 100s context, 200s dataset loading and cleaning, 230s event weights and features,
+ * 260s splits. Types: I = int64, F = double, S = string. */
+typedef enum bndl_key {
+  /* dataset loading */
+  BNDL_KEY_LOAD_STRICT = 200,             /* I 0/1: first rejected row fails the load (default 0) */
+  BNDL_KEY_LOAD_MAX_FIELD_BYTES = 201,    /* I: longest accepted field (default 16 MiB) */
+  BNDL_KEY_LOAD_MAX_ROWS = 202,           /* I: rows per dataset before BNDL_ERR_LIMIT (default 2^31-1) */
+  BNDL_KEY_REPORT_MAX_EXAMPLES = 203,     /* I: examples kept per drop reason (default 5) */
+  /* cleaning, applied by bndl_dataset_finalize */
+  BNDL_KEY_CLEAN_DROP_DUPLICATES = 210,   /* I 0/1: drop exact duplicate events (default 1) */
+  BNDL_KEY_CLEAN_REPEAT_WINDOW_S = 211,   /* I: merge same user/item/type repeats within N s (default 0 = off) */
+  BNDL_KEY_CLEAN_REPEAT_TYPES = 212,      /* S: event types the window applies to (default "view,click,cart") */
+  BNDL_KEY_CLEAN_UNKNOWN_ITEMS = 213,     /* S: "drop" (default) or "keep" events whose item is not in the catalogue */
+  BNDL_KEY_CLEAN_ANOMALY_Z = 214,         /* F: robust z-score above which a user is anomalous (default 3.5; 0 = off) */
+  BNDL_KEY_CLEAN_ANOMALY_MIN_USERS = 215, /* I: fewest users for the anomaly test to run (default 50) */
+  /* event weights, time decay and behaviour features */
+  BNDL_KEY_WEIGHT_VIEW = 230,             /* F (default 1) */
+  BNDL_KEY_WEIGHT_CLICK = 231,            /* F (default 2) */
+  BNDL_KEY_WEIGHT_CART = 232,             /* F (default 4) */
+  BNDL_KEY_WEIGHT_PURCHASE = 233,         /* F (default 8) */
+  BNDL_KEY_WEIGHT_RETURN = 234,           /* F (default -8): returns count against the pair */
+  BNDL_KEY_WEIGHT_RATING = 235,           /* F (default 1): multiplied by the rating value */
+  BNDL_KEY_WEIGHT_BY_QUANTITY = 236,      /* I 0/1: multiply by |quantity| (default 0) */
+  BNDL_KEY_DECAY_HALF_LIFE_DAYS = 237,    /* F: exponential time decay half-life (default 0 = off) */
+  BNDL_KEY_REFERENCE_TIME = 238,          /* I: "now" in Unix seconds for recency/decay (default 0 = latest event) */
+  /* splits */
+  BNDL_KEY_SPLIT_METHOD = 260,            /* S: "leave_last_out" (default), "time", "random", "fixed" */
+  BNDL_KEY_SPLIT_TIME_CUTOFF = 261,       /* I: Unix seconds; events at or after it are test ("time") */
+  BNDL_KEY_SPLIT_TEST_RATIO = 262,        /* F: fraction of events for test ("random", default 0.2) */
+  BNDL_KEY_SPLIT_VALID_RATIO = 263,       /* F: fraction for validation ("random"; default 0) */
+  BNDL_KEY_SPLIT_VALID_TIME_CUTOFF = 264, /* I: start of validation window ("time"; 0 = none) */
+  BNDL_KEY_SPLIT_HOLDOUT = 265,           /* I: events per user held out ("leave_last_out", default 1) */
+  BNDL_KEY_SPLIT_WITH_VALID = 266,        /* I 0/1: leave-last-out also holds out a validation event */
+  BNDL_KEY_SPLIT_SEED = 267               /* I: seed for "random" (default = context seed) */
+} bndl_key;
+
+typedef enum bndl_value_type {
+  BNDL_TYPE_INT = 1,
+  BNDL_TYPE_FLOAT = 2,
+  BNDL_TYPE_STRING = 3
+} bndl_value_type;
+
+/* ---- Dataset vocabulary */
+typedef enum bndl_event_type {
+  BNDL_EVENT_VIEW = 1,
+  BNDL_EVENT_CLICK = 2,
+  BNDL_EVENT_CART = 3,
+  BNDL_EVENT_PURCHASE = 4,
+  BNDL_EVENT_RETURN = 5, /* a return or cancellation; kept as a negative event */
+  BNDL_EVENT_RATING = 6  /* an explicit rating; the value field holds the rating */
+} bndl_event_type;
+enum { BNDL_EVENT_TYPE_COUNT = 6 };
+
+/* What one input file holds. */
+typedef enum bndl_table_kind {
+  BNDL_TABLE_EVENTS = 1,       /* behaviour: user, item, type, time, quantity, unit price, order */
+  BNDL_TABLE_CATALOGUE = 2,    /* item, price, cost, stock, category, title */
+  BNDL_TABLE_REVIEWS = 3,      /* user, item, rating, text, time */
+  BNDL_TABLE_BUNDLE_ITEMS = 4, /* bundle, item membership */
+  BNDL_TABLE_USER_BUNDLES = 5  /* user, bundle interactions */
+} bndl_table_kind;
+
+/* How the file is laid out. */
+typedef enum bndl_table_format {
+  BNDL_FORMAT_DELIMITED = 1,      /* CSV/TSV, RFC 4180 quoting, optional header */
+  BNDL_FORMAT_SEQUENCE_LINES = 2, /* "user item item item ..." one user per line, in time order */
+  BNDL_FORMAT_JSON_LINES = 3,     /* one JSON object per line; fields map to keys */
+  BNDL_FORMAT_BASKET_JSON = 4     /* {"user": [[items of basket 1], [basket 2], ...], ...} */
+} bndl_table_format;
+
+/* Logical fields a column can map onto. */
+typedef enum bndl_field {
+  BNDL_FIELD_USER = 1,
+  BNDL_FIELD_ITEM = 2,
+  BNDL_FIELD_EVENT_TYPE = 3,
+  BNDL_FIELD_TIMESTAMP = 4,
+  BNDL_FIELD_QUANTITY = 5,
+  BNDL_FIELD_UNIT_PRICE = 6,  /* price paid per unit in an event */
+  BNDL_FIELD_LINE_TOTAL = 7,  /* amount of the whole line; unit price = total / quantity */
+  BNDL_FIELD_LINE_PROFIT = 8, /* profit of the whole line; unit cost = (total - profit) / quantity */
+  BNDL_FIELD_ORDER = 9,       /* invoice, basket or session id */
+  BNDL_FIELD_RATING = 10,     /* review rating or sentiment label */
+  BNDL_FIELD_PRICE = 11,      /* catalogue list price */
+  BNDL_FIELD_COST = 12,       /* catalogue unit cost */
+  BNDL_FIELD_STOCK = 13,
+  BNDL_FIELD_CATEGORY = 14,
+  BNDL_FIELD_TITLE = 15,
+  BNDL_FIELD_TEXT = 16,       /* review text */
+  BNDL_FIELD_BUNDLE = 17
+} bndl_field;
+enum { BNDL_FIELD_COUNT = 17 };
+
+/* Why a row was not kept. Every row read is either kept or counted under one reason. */
+typedef enum bndl_drop_reason {
+  BNDL_DROP_MALFORMED_ROW = 1,    /* wrong number of columns, unparseable JSON line */
+  BNDL_DROP_MISSING_FIELD = 2,    /* a required field (user, item, ...) is empty */
+  BNDL_DROP_INVALID_NUMBER = 3,   /* non-numeric or non-finite number */
+  BNDL_DROP_INVALID_TIMESTAMP = 4,
+  BNDL_DROP_INVALID_UTF8 = 5,
+  BNDL_DROP_INVALID_PRICE = 6,    /* zero or negative price or unit price */
+  BNDL_DROP_INVALID_QUANTITY = 7, /* zero quantity, or negative without a return marker */
+  BNDL_DROP_UNKNOWN_EVENT_TYPE = 8,
+  BNDL_DROP_FIELD_TOO_LONG = 9,   /* longer than BNDL_KEY_LOAD_MAX_FIELD_BYTES */
+  BNDL_DROP_DUPLICATE = 10,       /* exact duplicate of an earlier row */
+  BNDL_DROP_REPEAT_IN_WINDOW = 11,/* same user, item and type again within the repeat window */
+  BNDL_DROP_UNKNOWN_ITEM = 12,    /* event or review for an item not in the catalogue */
+  BNDL_DROP_ANOMALOUS_USER = 13,  /* the user's activity is a robust-z outlier (bot-like) */
+  BNDL_DROP_CATALOGUE_MERGED = 14 /* a later catalogue row for an item already listed, merged into it */
+} bndl_drop_reason;
+enum { BNDL_DROP_REASON_COUNT = 14 };
+
+/* Which part of a split a row of a pre-split file belongs to (Youshu train/tune/test). */
+typedef enum bndl_split_part {
+  BNDL_PART_NONE = 0,
+  BNDL_PART_TRAIN = 1,
+  BNDL_PART_VALID = 2,
+  BNDL_PART_TEST = 3
+} bndl_split_part;
+
+/* Entities features are computed for. */
+typedef enum bndl_entity {
+  BNDL_ENTITY_USER = 1,
+  BNDL_ENTITY_ITEM = 2,
+  BNDL_ENTITY_BUNDLE = 3,
+  BNDL_ENTITY_CATEGORY = 4
+} bndl_entity;
+
+/* ---- In-memory append descriptors (the embedder path). Arrays are borrowed for the
+ * duration of the call and copied. For ids give either the int64 array or the string
+ * array; int64 ids are mapped through their decimal spelling, so 42 and "42" are the
+ * same entity. Optional arrays may be NULL. */
+typedef struct bndl_event_columns {
+  uint32_t struct_size;
+  int64_t count;
+  const int64_t *user_ids;
+  const char *const *user_names;
+  const int64_t *item_ids;
+  const char *const *item_names;
+  const int32_t *event_types;  /* bndl_event_type; NULL = all BNDL_EVENT_PURCHASE */
+  const int64_t *timestamps;   /* Unix seconds; NULL = arrival order */
+  const double *quantities;    /* NULL = 1 */
+  const double *unit_prices;   /* NULL = unknown */
+  const int64_t *order_ids;    /* NULL = none */
+} bndl_event_columns;
+#define BNDL_EVENT_COLUMNS_INIT {sizeof(bndl_event_columns), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}
+
+typedef struct bndl_catalogue_columns {
+  uint32_t struct_size;
+  int64_t count;
+  const int64_t *item_ids;
+  const char *const *item_names;
+  const double *prices;            /* NULL = unknown */
+  const double *costs;             /* NULL = unknown; NaN entries = unknown */
+  const int64_t *stock;            /* NULL = unknown; negative entries = unknown */
+  const char *const *categories;   /* NULL = none */
+  const char *const *titles;       /* NULL = none */
+} bndl_catalogue_columns;
+#define BNDL_CATALOGUE_COLUMNS_INIT {sizeof(bndl_catalogue_columns), 0, 0, 0, 0, 0, 0, 0, 0}
+
+/* Bundle membership in CSR form: bundle b holds item_ids[indptr[b] .. indptr[b+1]). */
+typedef struct bndl_bundle_csr {
+  uint32_t struct_size;
+  int64_t n_bundles;
+  const int64_t *bundle_ids;     /* external ids of the n_bundles bundles; NULL = 0..n-1 */
+  const int64_t *indptr;         /* n_bundles + 1 entries, indptr[0] = 0, non-decreasing */
+  const int64_t *item_ids;
+  const char *const *item_names; /* alternative to item_ids */
+} bndl_bundle_csr;
+#define BNDL_BUNDLE_CSR_INIT {sizeof(bndl_bundle_csr), 0, 0, 0, 0, 0}
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* BUNDLE_TYPES_H */

@@ -1,0 +1,58 @@
+/*
+ * api_context.c - public entry points of bndl_context.
+ */
+#include "api/api_check.h"
+#include "bundle/bundle.h"
+#include "core/context.h"
+
+bndl_status bndl_context_create(const bndl_context_desc *desc, bndl_context **out) {
+  BNDL_CHECK_PTR(out);
+  BNDL_API_RETURN(bndl_context_new(desc, out));
+}
+
+void bndl_context_free(bndl_context *ctx) {
+  if (bndl_handle_is(ctx, BNDL_MAGIC_CONTEXT))
+    bndl_context_release(ctx);
+}
+
+bndl_status bndl_context_set_log(bndl_context *ctx, bndl_log_fn fn, void *user_data, bndl_release_fn release,
+                                 bndl_log_level min_level) {
+  BNDL_CHECK_HANDLE(ctx, BNDL_MAGIC_CONTEXT, "bndl_context");
+  BNDL_CHECK_ARG(min_level >= BNDL_LOG_DEBUG && min_level <= BNDL_LOG_OFF, "min_level=%d is not a bndl_log_level",
+                 (int)min_level);
+  pthread_rwlock_wrlock(&ctx->log_lock);
+  bndl_log_sink old = ctx->log;
+  ctx->log.has_sink = 1; /* a NULL fn silences this context, overriding the default */
+  ctx->log.fn = fn;
+  ctx->log.user_data = user_data;
+  ctx->log.release = release;
+  ctx->log.min_level = min_level;
+  pthread_rwlock_unlock(&ctx->log_lock);
+  if (old.has_sink && old.release)
+    old.release(old.user_data);
+  return BNDL_OK;
+}
+
+bndl_status bndl_context_set_threads(bndl_context *ctx, int32_t n_threads) {
+  BNDL_CHECK_HANDLE(ctx, BNDL_MAGIC_CONTEXT, "bndl_context");
+  BNDL_CHECK_ARG(n_threads >= 0 && n_threads <= 1024, "n_threads=%d is outside 0..1024", n_threads);
+  BNDL_API_RETURN(bndl_context_resize_pool(ctx, n_threads));
+}
+
+int32_t bndl_context_threads(const bndl_context *ctx) {
+  if (!bndl_handle_is(ctx, BNDL_MAGIC_CONTEXT))
+    return 0;
+  return bndl_context_thread_count((bndl_context *)ctx);
+}
+
+bndl_status bndl_context_set_seed(bndl_context *ctx, uint64_t seed) {
+  BNDL_CHECK_HANDLE(ctx, BNDL_MAGIC_CONTEXT, "bndl_context");
+  atomic_store(&ctx->seed, seed);
+  return BNDL_OK;
+}
+
+uint64_t bndl_context_seed(const bndl_context *ctx) {
+  if (!bndl_handle_is(ctx, BNDL_MAGIC_CONTEXT))
+    return 0;
+  return atomic_load(&((bndl_context *)ctx)->seed);
+}

@@ -1,0 +1,64 @@
+/*
+ * config_keys.c - defaults and ranges of every key (documented in bundle_types.h).
+ */
+#include "core/config_keys.h"
+
+#include <math.h>
+#include <string.h>
+
+static const char *const unknown_item_choices[] = {"drop", "keep", NULL};
+static const char *const split_choices[] = {"leave_last_out", "time", "random", "fixed", NULL};
+
+#define I(k, n, def, lo, hi) {k, n, BNDL_TYPE_INT, def, lo, hi, 0, 0, 0, NULL, NULL}
+#define F(k, n, def, lo, hi) {k, n, BNDL_TYPE_FLOAT, 0, 0, 0, def, lo, hi, NULL, NULL}
+#define S(k, n, def, choices) {k, n, BNDL_TYPE_STRING, 0, 0, 0, 0, 0, 0, def, choices}
+
+static const bndl_key_info keys[] = {
+    I(BNDL_KEY_LOAD_STRICT, "load.strict", 0, 0, 1),
+    I(BNDL_KEY_LOAD_MAX_FIELD_BYTES, "load.max_field_bytes", 16 << 20, 16, INT64_C(1) << 31),
+    I(BNDL_KEY_LOAD_MAX_ROWS, "load.max_rows", INT32_MAX, 0, INT32_MAX),
+    I(BNDL_KEY_REPORT_MAX_EXAMPLES, "report.max_examples", 5, 0, 1000),
+    I(BNDL_KEY_CLEAN_DROP_DUPLICATES, "clean.drop_duplicates", 1, 0, 1),
+    I(BNDL_KEY_CLEAN_REPEAT_WINDOW_S, "clean.repeat_window_s", 0, 0, INT64_C(1) << 40),
+    S(BNDL_KEY_CLEAN_REPEAT_TYPES, "clean.repeat_types", "view,click,cart", NULL),
+    S(BNDL_KEY_CLEAN_UNKNOWN_ITEMS, "clean.unknown_items", "drop", unknown_item_choices),
+    F(BNDL_KEY_CLEAN_ANOMALY_Z, "clean.anomaly_z", 3.5, 0, 1e6),
+    I(BNDL_KEY_CLEAN_ANOMALY_MIN_USERS, "clean.anomaly_min_users", 50, 3, INT32_MAX),
+    F(BNDL_KEY_WEIGHT_VIEW, "weight.view", 1, -1e6, 1e6),
+    F(BNDL_KEY_WEIGHT_CLICK, "weight.click", 2, -1e6, 1e6),
+    F(BNDL_KEY_WEIGHT_CART, "weight.cart", 4, -1e6, 1e6),
+    F(BNDL_KEY_WEIGHT_PURCHASE, "weight.purchase", 8, -1e6, 1e6),
+    F(BNDL_KEY_WEIGHT_RETURN, "weight.return", -8, -1e6, 1e6),
+    F(BNDL_KEY_WEIGHT_RATING, "weight.rating", 1, -1e6, 1e6),
+    I(BNDL_KEY_WEIGHT_BY_QUANTITY, "weight.by_quantity", 0, 0, 1),
+    F(BNDL_KEY_DECAY_HALF_LIFE_DAYS, "weight.decay_half_life_days", 0, 0, 1e7),
+    I(BNDL_KEY_REFERENCE_TIME, "features.reference_time", 0, INT64_MIN, INT64_MAX),
+    S(BNDL_KEY_SPLIT_METHOD, "split.method", "leave_last_out", split_choices),
+    I(BNDL_KEY_SPLIT_TIME_CUTOFF, "split.time_cutoff", 0, INT64_MIN, INT64_MAX),
+    F(BNDL_KEY_SPLIT_TEST_RATIO, "split.test_ratio", 0.2, 0, 1),
+    F(BNDL_KEY_SPLIT_VALID_RATIO, "split.valid_ratio", 0, 0, 1),
+    I(BNDL_KEY_SPLIT_VALID_TIME_CUTOFF, "split.valid_time_cutoff", 0, INT64_MIN, INT64_MAX),
+    I(BNDL_KEY_SPLIT_HOLDOUT, "split.holdout", 1, 1, 1000),
+    I(BNDL_KEY_SPLIT_WITH_VALID, "split.with_valid", 0, 0, 1),
+    I(BNDL_KEY_SPLIT_SEED, "split.seed", -1, -1, INT64_MAX),
+};
+
+const bndl_key_info *bndl_key_lookup(bndl_key key) {
+  for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+    if (keys[i].key == key)
+      return &keys[i];
+  return NULL;
+}
+
+const bndl_key_info *bndl_key_lookup_name(const char *name) {
+  for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+    if (strcmp(keys[i].name, name) == 0)
+      return &keys[i];
+  return NULL;
+}
+
+int32_t bndl_key_count(void) { return (int32_t)(sizeof keys / sizeof keys[0]); }
+
+const bndl_key_info *bndl_key_at(int32_t i) {
+  return i >= 0 && i < bndl_key_count() ? &keys[i] : NULL;
+}
