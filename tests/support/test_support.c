@@ -1,9 +1,14 @@
 /*
  * test_support.c - counting/failing allocator, data paths, temporary files.
+ *
+ * The allocator is called from library worker threads too (a pool worker frees its
+ * start argument, a failing task copies its message), so its counters are updated under
+ * one lock; tests read them only after the threads are joined.
  */
 #define _DEFAULT_SOURCE 1 /* mkstemps */
 #include "test_support.h"
 
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,13 +23,18 @@ typedef struct block_header {
   size_t offset; /* from the raw pointer to the user pointer */
 } block_header;
 
+static pthread_mutex_t counting_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static void *counting_alloc(void *ud, size_t size, size_t align) {
   test_alloc *t = ud;
+  pthread_mutex_lock(&counting_lock);
   t->n_allocs++;
   if (t->fail_at > 0 && (t->n_allocs == t->fail_at || (t->fail_persistent && t->n_allocs > t->fail_at))) {
     t->n_failed++;
+    pthread_mutex_unlock(&counting_lock);
     return NULL;
   }
+  pthread_mutex_unlock(&counting_lock);
   if (align < sizeof(block_header))
     align = sizeof(block_header);
   size_t total = size + align + sizeof(block_header);
@@ -35,18 +45,22 @@ static void *counting_alloc(void *ud, size_t size, size_t align) {
   block_header *h = (block_header *)(user - sizeof(block_header));
   h->size = size;
   h->offset = user - (uintptr_t)raw;
+  pthread_mutex_lock(&counting_lock);
   t->live_blocks++;
   t->live_bytes += (int64_t)size;
   if (t->live_bytes > t->peak_bytes)
     t->peak_bytes = t->live_bytes;
+  pthread_mutex_unlock(&counting_lock);
   return (void *)user;
 }
 
 static void counting_free(void *ud, void *p) {
   test_alloc *t = ud;
   block_header *h = (block_header *)((uintptr_t)p - sizeof(block_header));
+  pthread_mutex_lock(&counting_lock);
   t->live_blocks--;
   t->live_bytes -= (int64_t)h->size;
+  pthread_mutex_unlock(&counting_lock);
   free((unsigned char *)p - h->offset);
 }
 
