@@ -134,6 +134,9 @@ BNDL_API const char *bndl_table_spec_preset_name(int32_t index);
 BNDL_API void bndl_table_spec_free(bndl_table_spec *spec);
 /* Field delimiter of BNDL_FORMAT_DELIMITED: a byte, or ' ' for runs of blanks. */
 BNDL_API bndl_status bndl_table_spec_set_delimiter(bndl_table_spec *spec, int32_t delimiter);
+/* Quote byte of BNDL_FORMAT_DELIMITED (default '"'); 0 turns quoting off (files whose
+ * text fields contain bare quotes, such as amazon_cells_labelled.txt). */
+BNDL_API bndl_status bndl_table_spec_set_quote(bndl_table_spec *spec, int32_t quote);
 /* Whether the first record is a header (1) or data (0). */
 BNDL_API bndl_status bndl_table_spec_set_header(bndl_table_spec *spec, int32_t has_header);
 /* Maps a field onto a column by header name (delimited with header) or JSON key. */
@@ -230,9 +233,10 @@ BNDL_API const char *bndl_dataset_feature_name(const bndl_dataset *ds, bndl_enti
  * row u spans [indptr[u], indptr[u+1]); items ascending within a row. */
 BNDL_API bndl_status bndl_dataset_interactions(const bndl_dataset *ds, const int64_t **indptr,
                                                const int32_t **items, const float **weights);
-/* One user's events in time order. */
+/* One user's events in time order: items, event types (bndl_event_type values as
+ * bytes) and times; event_types and timestamps may be NULL. */
 BNDL_API bndl_status bndl_dataset_user_events(const bndl_dataset *ds, int64_t user, const int32_t **items,
-                                              const int32_t **event_types, const int64_t **timestamps,
+                                              const uint8_t **event_types, const int64_t **timestamps,
                                               int64_t *count);
 /* Catalogue columns indexed by item: price and cost (NaN = unknown), stock (-1 =
  * unknown), category index (-1 = none). */

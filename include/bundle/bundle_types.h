@@ -94,7 +94,7 @@ typedef enum bndl_key {
   BNDL_KEY_CLEAN_REPEAT_WINDOW_S = 211,   /* I: merge same user/item/type repeats within N s (default 0 = off) */
   BNDL_KEY_CLEAN_REPEAT_TYPES = 212,      /* S: event types the window applies to (default "view,click,cart") */
   BNDL_KEY_CLEAN_UNKNOWN_ITEMS = 213,     /* S: "drop" (default) or "keep" events whose item is not in the catalogue */
-  BNDL_KEY_CLEAN_ANOMALY_Z = 214,         /* F: robust z-score above which a user is anomalous (default 3.5; 0 = off) */
+  BNDL_KEY_CLEAN_ANOMALY_Z = 214,         /* F: robust z of log activity above which a user is anomalous (default 5; 0 = off) */
   BNDL_KEY_CLEAN_ANOMALY_MIN_USERS = 215, /* I: fewest users for the anomaly test to run (default 50) */
   /* event weights, time decay and behaviour features */
   BNDL_KEY_WEIGHT_VIEW = 230,             /* F (default 1) */

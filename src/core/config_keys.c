@@ -22,7 +22,7 @@ static const bndl_key_info keys[] = {
     I(BNDL_KEY_CLEAN_REPEAT_WINDOW_S, "clean.repeat_window_s", 0, 0, INT64_C(1) << 40),
     S(BNDL_KEY_CLEAN_REPEAT_TYPES, "clean.repeat_types", "view,click,cart", NULL),
     S(BNDL_KEY_CLEAN_UNKNOWN_ITEMS, "clean.unknown_items", "drop", unknown_item_choices),
-    F(BNDL_KEY_CLEAN_ANOMALY_Z, "clean.anomaly_z", 3.5, 0, 1e6),
+    F(BNDL_KEY_CLEAN_ANOMALY_Z, "clean.anomaly_z", 5.0, 0, 1e6),
     I(BNDL_KEY_CLEAN_ANOMALY_MIN_USERS, "clean.anomaly_min_users", 50, 3, INT32_MAX),
     F(BNDL_KEY_WEIGHT_VIEW, "weight.view", 1, -1e6, 1e6),
     F(BNDL_KEY_WEIGHT_CLICK, "weight.click", 2, -1e6, 1e6),

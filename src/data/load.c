@@ -1,0 +1,74 @@
+/*
+ * load.c - the common frame of every file load (mark, read, commit or roll back).
+ */
+#include "data/load.h"
+
+#include <string.h>
+
+#include "core/error.h"
+
+size_t bndl_load_max_window(const bndl_ingest *g) {
+  size_t w = g->max_field * 4;
+  return w < ((size_t)64 << 20) ? (size_t)64 << 20 : w;
+}
+
+static bndl_status check_spec(const bndl_table_spec *s, const char *path) {
+  static const bndl_field required[][2] = {
+      [BNDL_TABLE_EVENTS] = {BNDL_FIELD_USER, BNDL_FIELD_ITEM},
+      [BNDL_TABLE_CATALOGUE] = {BNDL_FIELD_ITEM, 0},
+      [BNDL_TABLE_REVIEWS] = {0, 0},
+      [BNDL_TABLE_BUNDLE_ITEMS] = {BNDL_FIELD_BUNDLE, BNDL_FIELD_ITEM},
+      [BNDL_TABLE_USER_BUNDLES] = {BNDL_FIELD_USER, BNDL_FIELD_BUNDLE},
+  };
+  if (s->format == BNDL_FORMAT_SEQUENCE_LINES || s->format == BNDL_FORMAT_BASKET_JSON)
+    return BNDL_OK; /* the layout itself says where users and items are */
+  for (int k = 0; k < 2; k++) {
+    bndl_field f = required[s->kind][k];
+    if (f && !bndl_spec_is_mapped(s, f))
+      return bndl_fail(BNDL_ERR_INVALID_ARGUMENT, "loading '%s' as %s needs field '%s' mapped to a column", path,
+                       bndl_table_kind_name(s->kind), bndl_field_name(f));
+  }
+  if (s->kind == BNDL_TABLE_REVIEWS && !bndl_spec_is_mapped(s, BNDL_FIELD_TEXT) &&
+      !bndl_spec_is_mapped(s, BNDL_FIELD_RATING))
+    return bndl_fail(BNDL_ERR_INVALID_ARGUMENT, "loading '%s' as reviews needs 'text' or 'rating' mapped", path);
+  if (s->kind == BNDL_TABLE_EVENTS && strcmp(s->time_format, "ordinal") != 0 &&
+      !bndl_spec_is_mapped(s, BNDL_FIELD_TIMESTAMP))
+    return bndl_fail(BNDL_ERR_INVALID_ARGUMENT,
+                     "loading '%s' as events needs 'timestamp' mapped, or time format \"ordinal\" (row order)", path);
+  return BNDL_OK;
+}
+
+bndl_status bndl_load_file(bndl_dataset *ds, const char *path, const bndl_table_spec *spec) {
+  BNDL_TRY(check_spec(spec, path));
+  bndl_dataset_mark mark;
+  bndl_dataset_mark_get(ds, &mark);
+  bndl_ingest g;
+  bndl_input in;
+  bndl_status st = bndl_ingest_begin(&g, ds, spec, spec->kind, path);
+  if (st != BNDL_OK)
+    return st;
+  st = bndl_input_open(&in, ds->alloc, path);
+  if (st == BNDL_OK) {
+    switch (spec->format) {
+    case BNDL_FORMAT_DELIMITED: st = bndl_read_delimited(&g, &in); break;
+    case BNDL_FORMAT_SEQUENCE_LINES: st = bndl_read_sequence_lines(&g, &in); break;
+    case BNDL_FORMAT_JSON_LINES: st = bndl_read_json_lines(&g, &in); break;
+    case BNDL_FORMAT_BASKET_JSON: st = bndl_read_basket_json(&g, &in); break;
+    }
+    bndl_input_close(&in);
+  }
+  if (st == BNDL_OK)
+    st = bndl_ingest_commit(&g);
+  bndl_ingest_end(&g);
+  if (st != BNDL_OK) {
+    bndl_dataset_rollback(ds, &mark);
+    return st;
+  }
+  if (spec->kind == BNDL_TABLE_EVENTS) {
+    if (g.ordinal_time)
+      ds->has_ordinal_time = 1;
+    else
+      ds->has_real_time = 1;
+  }
+  return BNDL_OK;
+}
