@@ -41,7 +41,7 @@ static const expect_key expected[] = {
     EI(BNDL_KEY_CLEAN_REPEAT_WINDOW_S, "clean.repeat_window_s", 0),
     ES(BNDL_KEY_CLEAN_REPEAT_TYPES, "clean.repeat_types", "view,click,cart"),
     ES(BNDL_KEY_CLEAN_UNKNOWN_ITEMS, "clean.unknown_items", "drop"),
-    EF(BNDL_KEY_CLEAN_ANOMALY_Z, "clean.anomaly_z", 3.5),
+    EF(BNDL_KEY_CLEAN_ANOMALY_Z, "clean.anomaly_z", 5.0),
     EI(BNDL_KEY_CLEAN_ANOMALY_MIN_USERS, "clean.anomaly_min_users", 50),
     EF(BNDL_KEY_WEIGHT_VIEW, "weight.view", 1),
     EF(BNDL_KEY_WEIGHT_CLICK, "weight.click", 2),
