@@ -6,6 +6,7 @@
 
 #include "api/api_check.h"
 #include "bundle/bundle.h"
+#include "core/alloc.h"
 #include "core/buffer.h"
 #include "core/context.h"
 #include "core/strbuf.h"
@@ -13,6 +14,8 @@
 #include "data/dataset.h"
 #include "data/finalize.h"
 #include "data/load.h"
+#include "data/snapshot.h"
+#include "data/split.h"
 
 #define CHECK_DS(d) BNDL_CHECK_HANDLE(d, BNDL_MAGIC_DATASET, "bndl_dataset")
 
@@ -311,4 +314,66 @@ bndl_status bndl_dataset_bundles(const bndl_dataset *ds, const int64_t **indptr,
   *indptr = ds->bundle_indptr;
   *items = ds->bundle_members;
   return BNDL_OK;
+}
+
+bndl_status bndl_dataset_split(const bndl_dataset *ds, const bndl_config *cfg, bndl_dataset **train,
+                               bndl_dataset **valid, bndl_dataset **test) {
+  CHECK_DS(ds);
+  if (cfg != NULL)
+    BNDL_CHECK_HANDLE(cfg, BNDL_MAGIC_CONFIG, "bndl_config");
+  BNDL_CHECK_PTR(train);
+  BNDL_CHECK_PTR(test);
+  BNDL_TRY(check_frozen(ds, __func__));
+  BNDL_API_RETURN(bndl_split(ds, cfg, train, valid, test));
+}
+
+/* ---- snapshots */
+
+bndl_status bndl_dataset_save_buffer(const bndl_dataset *ds, bndl_buffer **out) {
+  CHECK_DS(ds);
+  BNDL_CHECK_PTR(out);
+  BNDL_TRY(check_frozen(ds, __func__));
+  char *data;
+  size_t len;
+  bndl_status st = bndl_snapshot_encode(ds, &data, &len);
+  if (st == BNDL_OK)
+    st = bndl_buffer_adopt(ds->alloc, data, len, out);
+  BNDL_API_RETURN(st);
+}
+
+bndl_status bndl_dataset_save(const bndl_dataset *ds, const char *path) {
+  CHECK_DS(ds);
+  BNDL_CHECK_PTR(path);
+  BNDL_TRY(check_frozen(ds, __func__));
+  char *data;
+  size_t len;
+  bndl_status st = bndl_snapshot_encode(ds, &data, &len);
+  if (st == BNDL_OK) {
+    st = bndl_write_file_atomic(path, data, len);
+    bndl_free(ds->alloc, data);
+  }
+  BNDL_API_RETURN(st);
+}
+
+bndl_status bndl_dataset_load(bndl_context *ctx, const char *path, bndl_dataset **out) {
+  BNDL_CHECK_HANDLE(ctx, BNDL_MAGIC_CONTEXT, "bndl_context");
+  BNDL_CHECK_PTR(path);
+  BNDL_CHECK_PTR(out);
+  char *data;
+  size_t len;
+  /* Snapshot files are read whole: every section is needed to rebuild the dataset. */
+  bndl_status st = bndl_read_file(&ctx->alloc, path, SIZE_MAX / 2, &data, &len);
+  if (st == BNDL_OK) {
+    st = bndl_snapshot_decode(ctx, data, len, path, out);
+    bndl_free(&ctx->alloc, data);
+  }
+  BNDL_API_RETURN(st);
+}
+
+bndl_status bndl_dataset_load_buffer(bndl_context *ctx, const void *data, size_t size, bndl_dataset **out) {
+  BNDL_CHECK_HANDLE(ctx, BNDL_MAGIC_CONTEXT, "bndl_context");
+  BNDL_CHECK_PTR(data);
+  BNDL_CHECK_PTR(out);
+  /* Sections are read with memcpy, so the caller's buffer needs no alignment. */
+  BNDL_API_RETURN(bndl_snapshot_decode(ctx, data, size, "<buffer>", out));
 }

@@ -200,20 +200,12 @@ bndl_status bndl_clean_anomalous_users(bndl_dataset *ds, const uint32_t *order, 
   for (size_t i = 0; i < active; i++)
     tmp[i] = fabs(tmp[i] - med);
   double mad = median_of(tmp, active);
-  /* MAD of 0 (over half the users equally active): fall back to the mean absolute
-   * deviation scaled to the same units, as Iglewicz and Hoaglin suggest. */
-  double scale;
-  if (mad > 0) {
-    scale = 0.6745 / mad;
-  } else {
-    double mean_ad = 0;
-    for (size_t i = 0; i < active; i++)
-      mean_ad += tmp[i];
-    mean_ad /= (double)active;
-    if (!(mean_ad > 0))
-      goto done;
-    scale = 1.0 / (1.253314 * mean_ad);
-  }
+  /* Floor the spread at log 2 (activity doubling). k-core filtered data (every user
+   * with 5..10 events) has a tiny MAD, and without the floor its ordinary heavy users
+   * would all look like bots; with it, z = 5 means at least ~170x the median activity. */
+  if (mad < 0.6931)
+    mad = 0.6931;
+  double scale = 0.6745 / mad;
   for (int32_t u = 0; u < n_users; u++) {
     if (activity[u] < 0)
       continue;

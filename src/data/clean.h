@@ -24,8 +24,8 @@ void bndl_clean_unknown_items(bndl_dataset *ds, uint8_t *drop);
  * one, for the configured types. */
 bndl_status bndl_clean_repeats(bndl_dataset *ds, const uint32_t *order, const int64_t *user_off, uint8_t *drop);
 /* Marks every event of users whose activity (log of kept events) has a robust z-score
- * above clean.anomaly_z: z = 0.6745 (x - median) / MAD (Iglewicz and Hoaglin). Users
- * marked are listed in the report examples. */
+ * above clean.anomaly_z: z = 0.6745 (x - median) / MAD (Iglewicz and Hoaglin), with the
+ * MAD floored at log 2. Each user marked is logged at INFO level. */
 bndl_status bndl_clean_anomalous_users(bndl_dataset *ds, const uint32_t *order, const int64_t *user_off,
                                        uint8_t *drop);
 /* Counts every mark in the report under its row's source and keeps examples. */

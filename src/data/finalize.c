@@ -179,7 +179,7 @@ done:
 
 /* ---- pair tables: drop exact duplicate pairs (and same part) */
 
-static bndl_status dedup_pairs(bndl_dataset *ds, bndl_pair_rows *t, int ids_a, const char *what) {
+static bndl_status dedup_pairs(bndl_dataset *ds, bndl_pair_rows *t, int ids_a, const char *what, int by_time) {
   const bndl_allocator *a = ds->alloc;
   if (t->n == 0)
     return BNDL_OK;
@@ -195,6 +195,7 @@ static bndl_status dedup_pairs(bndl_dataset *ds, bndl_pair_rows *t, int ids_a, c
   bndl_counting_sort(t->a, t->n, n_a, order, off);
   size_t w = 0;
   for (int32_t g = 0; g < n_a; g++) {
+    size_t w_start = w;
     uint32_t *seg = order + off[g];
     size_t len = (size_t)(off[g + 1] - off[g]);
     bndl_sort_idx_by_i32(seg, len, t->b, tmp);
@@ -213,8 +214,11 @@ static bndl_status dedup_pairs(bndl_dataset *ds, bndl_pair_rows *t, int ids_a, c
       }
       order[w++] = i;
     }
+    /* user-bundle rows: time order within a user, so "last" means latest */
+    if (by_time)
+      bndl_sort_idx_by_i64(order + w_start, w - w_start, t->ts, tmp);
   }
-  /* Keep rows in (a, b) order: bundle membership then becomes a CSR directly. */
+  /* Keep rows grouped by a: bundle membership then becomes a CSR directly. */
   {
     int32_t *ca = (int32_t *)tmp;
     for (size_t k = 0; k < w; k++) ca[k] = t->a[order[k]];
@@ -288,8 +292,8 @@ bndl_status bndl_finalize(bndl_dataset *ds, int clean) {
                                       "\"ordinal\") cannot be ordered together; give every events input a time");
   BNDL_TRY(merge_catalogue(ds));
   BNDL_TRY(finalize_events(ds, clean));
-  BNDL_TRY(dedup_pairs(ds, &ds->bundle_items, BNDL_IDS_BUNDLE, "bundle membership"));
-  BNDL_TRY(dedup_pairs(ds, &ds->user_bundles, BNDL_IDS_USER, "user-bundle"));
+  BNDL_TRY(dedup_pairs(ds, &ds->bundle_items, BNDL_IDS_BUNDLE, "bundle membership", 0));
+  BNDL_TRY(dedup_pairs(ds, &ds->user_bundles, BNDL_IDS_USER, "user-bundle", 1));
   BNDL_TRY(build_bundle_csr(ds));
   compute_reference_time(ds);
   BNDL_TRY(bndl_build_interactions(ds));
