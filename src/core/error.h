@@ -21,7 +21,7 @@
 
 /* Stores code + formatted message in the calling thread's slot; returns code. */
 bndl_status bndl_fail(bndl_status code, const char *fmt, ...) BNDL_PRINTF(2, 3);
-bndl_status bndl_failv(bndl_status code, const char *fmt, va_list ap);
+bndl_status bndl_failv(bndl_status code, const char *fmt, va_list ap) BNDL_PRINTF(2, 0);
 /* Prepends "prefix: " to the current message (used by the API layer). Returns code. */
 bndl_status bndl_error_prefix(bndl_status code, const char *prefix);
 /* Copies the current slot out (for handing a worker's error to the calling thread). */

@@ -37,6 +37,10 @@ static void deliver(const bndl_log_sink *s, bndl_log_level level, const char *te
     s->fn(s->user_data, level, text);
 }
 
+/* Declared with the printf attribute so the compiler checks the va_list pass-through. */
+static void format_and_deliver(const bndl_log_sink *s, const bndl_allocator *a, bndl_log_level level,
+                               const char *fmt, va_list ap) BNDL_PRINTF(4, 0);
+
 static void format_and_deliver(const bndl_log_sink *s, const bndl_allocator *a, bndl_log_level level,
                                const char *fmt, va_list ap) {
   if (!s->has_sink || s->fn == NULL || level < s->min_level || s->min_level == BNDL_LOG_OFF)
