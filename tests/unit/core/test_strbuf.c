@@ -61,7 +61,7 @@ static void test_many_appends_grow(void **state) {
   bndl_strbuf b;
   bndl_strbuf_init(&b, &a);
   for (int i = 0; i < 100000; i++)
-    bndl_strbuf_append(&b, "0123456789" + i % 10, 1);
+    bndl_strbuf_append(&b, &"0123456789"[i % 10], 1);
   assert_int_equal(b.status, BNDL_OK);
   assert_int_equal(b.len, 100000);
   for (int i = 0; i < 100000; i++)
