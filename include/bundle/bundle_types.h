@@ -169,9 +169,10 @@ typedef enum bndl_field {
   BNDL_FIELD_CATEGORY = 14,
   BNDL_FIELD_TITLE = 15,
   BNDL_FIELD_TEXT = 16,       /* review text */
-  BNDL_FIELD_BUNDLE = 17
+  BNDL_FIELD_BUNDLE = 17,
+  BNDL_FIELD_WEIGHT = 18      /* explicit feedback strength of an event (default 1) */
 } bndl_field;
-enum { BNDL_FIELD_COUNT = 17 };
+enum { BNDL_FIELD_COUNT = 18 };
 
 /* Why a row was not kept. Every row read is either kept or counted under one reason. */
 typedef enum bndl_drop_reason {
@@ -224,8 +225,10 @@ typedef struct bndl_event_columns {
   const double *quantities;    /* NULL = 1 */
   const double *unit_prices;   /* NULL = unknown */
   const int64_t *order_ids;    /* NULL = none */
+  const double *weights;       /* explicit feedback strength multiplying the event-type
+                                  weight (play counts, dwell time); NULL = 1 */
 } bndl_event_columns;
-#define BNDL_EVENT_COLUMNS_INIT {sizeof(bndl_event_columns), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}
+#define BNDL_EVENT_COLUMNS_INIT {sizeof(bndl_event_columns), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}
 
 typedef struct bndl_catalogue_columns {
   uint32_t struct_size;

@@ -94,6 +94,7 @@ bndl_status bndl_append_events(bndl_dataset *ds, const bndl_event_columns *c) {
     v.qty = c->quantities ? c->quantities[i] : 1;
     v.unit_price = c->unit_prices ? c->unit_prices[i] : NAN;
     v.unit_cost = NAN;
+    v.weight = c->weights ? c->weights[i] : 1;
     if (c->order_ids) {
       v.order = id_span(c->order_ids, NULL, i, ob);
       v.has_order = 1;

@@ -30,6 +30,9 @@ static uint64_t event_hash(const bndl_event_rows *e, size_t i) {
   h = mix(h, ((uint64_t)e->type[i] << 32) | (uint32_t)e->order[i]);
   h = mix(h, q);
   h = mix(h, p);
+  uint64_t w;
+  memcpy(&w, &e->weight[i], 8);
+  h = mix(h, w);
   return h ^ (h >> 31);
 }
 
@@ -37,7 +40,7 @@ static uint64_t event_hash(const bndl_event_rows *e, size_t i) {
 static int same_event(const bndl_event_rows *e, size_t a, size_t b) {
   return e->user[a] == e->user[b] && e->item[a] == e->item[b] && e->ts[a] == e->ts[b] &&
          e->type[a] == e->type[b] && e->order[a] == e->order[b] && memcmp(&e->qty[a], &e->qty[b], 8) == 0 &&
-         memcmp(&e->price[a], &e->price[b], 8) == 0;
+         memcmp(&e->price[a], &e->price[b], 8) == 0 && memcmp(&e->weight[a], &e->weight[b], 8) == 0;
 }
 
 bndl_status bndl_clean_duplicates(bndl_dataset *ds, uint8_t *drop) {

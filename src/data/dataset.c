@@ -109,7 +109,7 @@ static size_t next_cap(size_t cap) { return cap ? cap * 2 : 1024; }
 bndl_status bndl_event_rows_push(const bndl_allocator *a, bndl_event_rows *t) {
   if (t->n == t->cap) {
     size_t cap = next_cap(t->cap);
-    GROW(user); GROW(item); GROW(order); GROW(ts); GROW(qty); GROW(price); GROW(type); GROW(part);
+    GROW(user); GROW(item); GROW(order); GROW(ts); GROW(qty); GROW(price); GROW(weight); GROW(type); GROW(part);
     GROW(source); GROW(line);
     t->cap = cap;
   }
@@ -166,7 +166,7 @@ bndl_status bndl_bytes_append(const bndl_allocator *a, bndl_bytes *b, const char
 
 void bndl_event_rows_free(const bndl_allocator *a, bndl_event_rows *t) {
   bndl_free(a, t->user); bndl_free(a, t->item); bndl_free(a, t->order); bndl_free(a, t->ts);
-  bndl_free(a, t->qty); bndl_free(a, t->price); bndl_free(a, t->type); bndl_free(a, t->part);
+  bndl_free(a, t->qty); bndl_free(a, t->price); bndl_free(a, t->weight); bndl_free(a, t->type); bndl_free(a, t->part);
   bndl_free(a, t->source); bndl_free(a, t->line);
   memset(t, 0, sizeof *t);
 }

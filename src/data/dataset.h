@@ -48,7 +48,8 @@ typedef struct bndl_event_rows {
   size_t n, cap;
   int32_t *user, *item, *order; /* order -1 = none */
   int64_t *ts;
-  double *qty, *price;          /* price NaN = unknown */
+  double *qty, *price;          /* price NaN = unknown; qty holds the rating of rating events */
+  double *weight;               /* explicit strength multiplier (1 when not given) */
   uint8_t *type, *part;
   int32_t *source;              /* build phase only */
   int64_t *line;                /* build phase only */

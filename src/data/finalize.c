@@ -131,7 +131,7 @@ static bndl_status compact_events(bndl_dataset *ds, const uint32_t *order, size_
       s_[k] = e->col[order[k]];                           \
     memcpy(e->col, s_, n * sizeof *e->col);               \
   } while (0)
-  PERMUTE(user); PERMUTE(item); PERMUTE(order); PERMUTE(ts); PERMUTE(qty); PERMUTE(price); PERMUTE(type);
+  PERMUTE(user); PERMUTE(item); PERMUTE(order); PERMUTE(ts); PERMUTE(qty); PERMUTE(price); PERMUTE(weight); PERMUTE(type);
   PERMUTE(part); PERMUTE(source); PERMUTE(line);
 #undef PERMUTE
   bndl_free(a, scratch);

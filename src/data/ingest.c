@@ -180,6 +180,11 @@ bndl_status bndl_ingest_event(bndl_ingest *g, const bndl_event_value *v, int64_t
     return bndl_ingest_drop(g, BNDL_DROP_INVALID_PRICE, line, BNDL_FIELD_UNIT_PRICE, num, strlen(num),
                             "unit price must be a finite number > 0");
   }
+  if (!isfinite(v->weight) || v->weight < 0) {
+    snprintf(num, sizeof num, "%g", v->weight);
+    return bndl_ingest_drop(g, BNDL_DROP_INVALID_NUMBER, line, BNDL_FIELD_WEIGHT, num, strlen(num),
+                            "weight must be a finite number >= 0");
+  }
   BNDL_TRY(check_row_limit(g));
   int32_t user, item, order = -1;
   BNDL_TRY(intern(g, BNDL_IDS_USER, v->user, &user));
@@ -198,6 +203,7 @@ bndl_status bndl_ingest_event(bndl_ingest *g, const bndl_event_value *v, int64_t
   /* Returns keep their size as a positive quantity: the type carries the sign. */
   t->qty[r] = v->type == BNDL_EVENT_RETURN ? fabs(qty) : qty;
   t->price[r] = v->unit_price;
+  t->weight[r] = v->weight;
   t->type[r] = (uint8_t)v->type;
   t->part[r] = (uint8_t)(g->spec ? g->spec->part : BNDL_PART_NONE);
   t->source[r] = g->source;
@@ -288,6 +294,9 @@ static bndl_status text_event(bndl_ingest *g, bndl_text_row *row, int64_t line) 
     return st;
   v.qty = 1;
   if (number_field(g, row, BNDL_FIELD_QUANTITY, line, &v.qty, &st) < 0)
+    return st;
+  v.weight = 1;
+  if (number_field(g, row, BNDL_FIELD_WEIGHT, line, &v.weight, &st) < 0)
     return st;
   if (v.type == BNDL_EVENT_RATING) {
     int r = number_field(g, row, BNDL_FIELD_RATING, line, &v.qty, &st);

@@ -58,6 +58,7 @@ typedef struct bndl_event_value {
   double qty;
   double unit_price; /* NaN = unknown */
   double unit_cost;  /* NaN = unknown (derived catalogue only) */
+  double weight;     /* explicit strength, finite and >= 0 */
 } bndl_event_value;
 
 bndl_status bndl_ingest_begin(bndl_ingest *g, bndl_dataset *ds, const bndl_table_spec *spec, bndl_table_kind kind,

@@ -1,7 +1,7 @@
 /*
  * interactions.c - the weighted user x item matrix every similarity and model reads.
  *
- * weight(event) = w[type] * (|quantity| if weight.by_quantity and the type is a
+ * weight(event) = w[type] * explicit weight * (|quantity| if weight.by_quantity and the type is a
  * purchase, return or cart) * (rating for rating events) * 0.5^(age / half-life),
  * summed per (user, item). Returns carry a negative weight, so a bought-then-returned
  * item can end at or below zero, which downstream code reads as "not liked". Entries
@@ -20,7 +20,7 @@ double bndl_event_weight(const bndl_dataset *ds, const double w[BNDL_EVENT_TYPE_
                          double half_life_s, size_t i) {
   const bndl_event_rows *e = &ds->ev;
   int t = e->type[i];
-  double v = w[t];
+  double v = w[t] * e->weight[i];
   if (t == BNDL_EVENT_RATING)
     v *= e->qty[i];
   else if (by_qty && (t == BNDL_EVENT_PURCHASE || t == BNDL_EVENT_RETURN || t == BNDL_EVENT_CART))

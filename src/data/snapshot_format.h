@@ -40,6 +40,7 @@ enum { BNDL_SNAPSHOT_HEADER_SIZE = 64, BNDL_SNAPSHOT_ENTRY_SIZE = 32, BNDL_SNAPS
 #define BNDL_SEC_EV_TS BNDL_TAG('E', 'T', 'I', 'M')
 #define BNDL_SEC_EV_QTY BNDL_TAG('E', 'Q', 'T', 'Y')
 #define BNDL_SEC_EV_PRICE BNDL_TAG('E', 'P', 'R', 'C')
+#define BNDL_SEC_EV_WEIGHT BNDL_TAG('E', 'W', 'G', 'T')
 #define BNDL_SEC_EV_TYPE BNDL_TAG('E', 'T', 'Y', 'P')
 #define BNDL_SEC_EV_PART BNDL_TAG('E', 'P', 'R', 'T')
 #define BNDL_SEC_RV_USER BNDL_TAG('R', 'U', 'S', 'R')

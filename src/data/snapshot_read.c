@@ -357,6 +357,7 @@ static bndl_status decode_rows(const reader *r, bndl_dataset *ds, const int64_t 
   COPY(BNDL_SEC_EV_TS, ne, e->ts);
   COPY(BNDL_SEC_EV_QTY, ne, e->qty);
   COPY(BNDL_SEC_EV_PRICE, ne, e->price);
+  COPY(BNDL_SEC_EV_WEIGHT, ne, e->weight);
   COPY(BNDL_SEC_EV_TYPE, ne, e->type);
   COPY(BNDL_SEC_EV_PART, ne, e->part);
   e->n = e->cap = (size_t)ne;
@@ -364,7 +365,8 @@ static bndl_status decode_rows(const reader *r, bndl_dataset *ds, const int64_t 
       !bytes_in_range(e->type, ne, 1, BNDL_EVENT_TYPE_COUNT) || !bytes_in_range(e->part, ne, 0, BNDL_PART_TEST))
     return corrupt(r, "an event refers to an unknown user, item or order, or has an unknown type or part");
   for (uint64_t i = 0; i < ne; i++) {
-    if (!isfinite(e->qty[i]) || e->qty[i] == 0 || (!isnan(e->price[i]) && !(e->price[i] > 0 && isfinite(e->price[i]))))
+    if (!isfinite(e->qty[i]) || e->qty[i] == 0 || (!isnan(e->price[i]) && !(e->price[i] > 0 && isfinite(e->price[i]))) ||
+        !isfinite(e->weight[i]) || e->weight[i] < 0)
       return corrupt(r, "an event has an invalid quantity or price");
     if (i && (e->user[i] < e->user[i - 1] || (e->user[i] == e->user[i - 1] && e->ts[i] < e->ts[i - 1])))
       return corrupt(r, "events are not in user-then-time order");
@@ -518,7 +520,7 @@ bndl_status bndl_snapshot_decode(bndl_context *ctx, const void *data, size_t len
     for (int k = 0; k < BNDL_IDS_COUNT; k++)
       known |= t == BNDL_SEC_IDS_OFF(k) || t == BNDL_SEC_IDS_TXT(k);
     const uint32_t rows[] = {BNDL_SEC_EV_USER, BNDL_SEC_EV_ITEM, BNDL_SEC_EV_ORDER, BNDL_SEC_EV_TS, BNDL_SEC_EV_QTY,
-                             BNDL_SEC_EV_PRICE, BNDL_SEC_EV_TYPE, BNDL_SEC_EV_PART, BNDL_SEC_RV_USER, BNDL_SEC_RV_ITEM,
+                             BNDL_SEC_EV_PRICE, BNDL_SEC_EV_WEIGHT, BNDL_SEC_EV_TYPE, BNDL_SEC_EV_PART, BNDL_SEC_RV_USER, BNDL_SEC_RV_ITEM,
                              BNDL_SEC_RV_CAT, BNDL_SEC_RV_RATING, BNDL_SEC_RV_TS, BNDL_SEC_RV_PART, BNDL_SEC_RV_OFF,
                              BNDL_SEC_RV_TEXT, BNDL_SEC_BI_BUNDLE, BNDL_SEC_BI_ITEM, BNDL_SEC_UB_USER,
                              BNDL_SEC_UB_BUNDLE, BNDL_SEC_UB_TS, BNDL_SEC_UB_PART, BNDL_SEC_CAT_PRICE,

@@ -128,6 +128,7 @@ bndl_status bndl_snapshot_encode(const bndl_dataset *ds, char **out, size_t *out
   add(&w, BNDL_SEC_EV_TS, e->ts, e->n, 8);
   add(&w, BNDL_SEC_EV_QTY, e->qty, e->n, 8);
   add(&w, BNDL_SEC_EV_PRICE, e->price, e->n, 8);
+  add(&w, BNDL_SEC_EV_WEIGHT, e->weight, e->n, 8);
   add(&w, BNDL_SEC_EV_TYPE, e->type, e->n, 1);
   add(&w, BNDL_SEC_EV_PART, e->part, e->n, 1);
   const bndl_review_rows *r = &ds->rv;

@@ -118,6 +118,7 @@ static bndl_status fill_child(const bndl_dataset *ds, bndl_dataset *c, uint8_t w
     c->ev.ts[r] = e->ts[i];
     c->ev.qty[r] = e->qty[i];
     c->ev.price[r] = e->price[i];
+    c->ev.weight[r] = e->weight[i];
     c->ev.type[r] = e->type[i];
     c->ev.part[r] = e->part[i];
     c->ev.source[r] = src;

@@ -154,7 +154,7 @@ const char *bndl_field_name(bndl_field f) {
   static const char *const names[] = {"?",        "user",       "item",        "event_type", "timestamp",
                                       "quantity", "unit_price", "line_total",  "line_profit", "order",
                                       "rating",   "price",      "cost",        "stock",       "category",
-                                      "title",    "text",       "bundle"};
+                                      "title",    "text",       "bundle",      "weight"};
   return f >= 1 && (int)f <= BNDL_FIELD_COUNT ? names[f] : "?";
 }
 

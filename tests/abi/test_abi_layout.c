@@ -44,7 +44,8 @@ OFF(bndl_event_columns, timestamps, 56);
 OFF(bndl_event_columns, quantities, 64);
 OFF(bndl_event_columns, unit_prices, 72);
 OFF(bndl_event_columns, order_ids, 80);
-SIZE(bndl_event_columns, 88);
+OFF(bndl_event_columns, weights, 88);
+SIZE(bndl_event_columns, 96);
 
 OFF(bndl_catalogue_columns, struct_size, 0);
 OFF(bndl_catalogue_columns, count, 8);
