@@ -292,9 +292,14 @@ static void test_freed_handles(void **state) {
 
 static void test_free_null_is_a_no_op(void **state) {
   (void)state;
+  /* a no-op also leaves the error slot alone */
+  expect_invalid(bndl_context_set_seed(NULL, 1), "bndl_context_set_seed", "ctx");
   bndl_context_free(NULL);
   bndl_config_free(NULL);
   bndl_buffer_free(NULL);
+  bndl_table_spec_free(NULL);
+  bndl_dataset_free(NULL);
+  test_assert_error_contains("bndl_context_set_seed: ctx");
 }
 
 /* ---- context values */
