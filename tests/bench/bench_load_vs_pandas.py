@@ -163,6 +163,7 @@ def main():
         subjects.append(("import_only", imp_argv))
 
     results = {name: {"wall_s": [], "maxrss_kib": [], "inner": []} for name, _ in subjects}
+    load_before = os.getloadavg()
     try:
         for _ in range(args.warmup):
             for _, argv in subjects:
@@ -186,7 +187,9 @@ def main():
     print("libbundle: %s (%s), threads %d" % (lib0.get("library", "?"), binary, lib0.get("threads", 0)))
     print("pandas:    %s   python: %s (%s)" % (pd0.get("pandas", "?"), platform.python_version(), sys.executable))
     print("file:      %s (%d bytes)" % (path, os.path.getsize(path)))
-    print("runs:      %d timed per side after %d warm-up, alternating" % (args.runs, args.warmup))
+    load_after = os.getloadavg()
+    print("runs:      %d timed per side after %d warm-up, alternating; load average %.2f before, %.2f after"
+          % (args.runs, args.warmup, load_before[0], load_after[0]))
     print("rows:      libbundle read %d kept %d (users %d, items %d); pandas read %d kept %d" % (
         lib0["rows_read"], lib0["rows_kept"], lib0["users"], lib0["items"], pd0["rows_read"], pd0["rows_kept"]))
     print()
@@ -242,6 +245,11 @@ def main():
     mem_ratio = lib_rss / pd_rss
     print("time ratio   pandas/libbundle, process wall (median):   %.2fx" % time_ratio)
     print("time ratio   pandas/libbundle, in-process work (median): %.2fx" % inner_ratio)
+    best_ratio = min(results["pandas"]["wall_s"]) / min(results["libbundle"]["wall_s"])
+    best_inner = (min(r["work_s"] for r in results["pandas"]["inner"]) /
+                  min(r["load_s"] + r["finalize_s"] for r in results["libbundle"]["inner"]))
+    print("time ratio   pandas/libbundle, best of %d, process wall: %.2fx, in-process: %.2fx"
+          % (args.runs, best_ratio, best_inner))
     if "import_only" in results:
         imp_rss = statistics.median(results["import_only"]["maxrss_kib"])
         print("memory       pandas peak above its import baseline: %.1f MiB" % ((pd_rss - imp_rss) / 1024))
@@ -258,7 +266,9 @@ def main():
             json.dump({"machine": {"cpu": cpu_model(), "cpus": os.cpu_count()},
                        "python": platform.python_version(), "argv": {k: v for k, v in subjects},
                        "runs": results, "time_ratio_wall": time_ratio, "time_ratio_inner": inner_ratio,
-                       "mem_ratio": mem_ratio, "floor_kib": floor_kib}, f, indent=1)
+                       "mem_ratio": mem_ratio, "floor_kib": floor_kib,
+                       "time_ratio_best_wall": best_ratio, "time_ratio_best_inner": best_inner,
+                       "loadavg": [load_before[0], load_after[0]]}, f, indent=1)
     return 0
 
 
