@@ -14,6 +14,10 @@ void bndl_csv_init(bndl_csv *c, bndl_input *in, int delimiter, int quote, size_t
   c->delimiter = delimiter;
   c->quote = delimiter == ' ' ? 0 : quote;
   c->max_window = max_window;
+  c->special[(unsigned char)delimiter] = 1;
+  c->special['\n'] = 1;
+  if (c->quote)
+    c->special[(unsigned char)c->quote] = 1;
   c->line = 1;
 }
 
@@ -24,19 +28,23 @@ void bndl_csv_free(bndl_csv *c) {
   c->needs_unescape = NULL;
 }
 
-static bndl_status push_field(bndl_csv *c, const char *p, size_t len, int unescape) {
-  if (c->n_fields == c->cap_fields) {
-    size_t cap = c->cap_fields ? c->cap_fields * 2 : 32;
-    bndl_text_field *f = bndl_realloc_array(c->in->alloc, c->fields, c->n_fields, cap, sizeof *f);
-    if (f == NULL)
-      return BNDL_ERR_OUT_OF_MEMORY;
-    c->fields = f;
-    unsigned char *u = bndl_realloc_array(c->in->alloc, c->needs_unescape, c->n_fields, cap, 1);
-    if (u == NULL)
-      return BNDL_ERR_OUT_OF_MEMORY;
-    c->needs_unescape = u;
-    c->cap_fields = cap;
-  }
+static bndl_status grow_fields(bndl_csv *c) {
+  size_t cap = c->cap_fields ? c->cap_fields * 2 : 32;
+  bndl_text_field *f = bndl_realloc_array(c->in->alloc, c->fields, c->n_fields, cap, sizeof *f);
+  if (f == NULL)
+    return BNDL_ERR_OUT_OF_MEMORY;
+  c->fields = f;
+  unsigned char *u = bndl_realloc_array(c->in->alloc, c->needs_unescape, c->n_fields, cap, 1);
+  if (u == NULL)
+    return BNDL_ERR_OUT_OF_MEMORY;
+  c->needs_unescape = u;
+  c->cap_fields = cap;
+  return BNDL_OK;
+}
+
+static inline bndl_status push_field(bndl_csv *c, const char *p, size_t len, int unescape) {
+  if (c->n_fields == c->cap_fields)
+    BNDL_TRY(grow_fields(c));
   c->fields[c->n_fields].p = p;
   c->fields[c->n_fields].len = len;
   c->needs_unescape[c->n_fields] = (unsigned char)unescape;
@@ -72,7 +80,7 @@ static bndl_status scan(bndl_csv *c, int *outcome, size_t *next, int64_t *newlin
   bndl_input *in = c->in;
   const char *buf = in->buf;
   size_t i = in->begin, end = in->end;
-  const char d = (char)c->delimiter, q = (char)c->quote;
+  const char q = (char)c->quote;
   int blank_mode = c->delimiter == ' ';
   int64_t nl = 0;
   c->n_fields = 0;
@@ -142,10 +150,15 @@ static bndl_status scan(bndl_csv *c, int *outcome, size_t *next, int64_t *newlin
       }
     }
     /* unquoted part (or the text after a closing quote, kept as Excel does) */
-    while (i < end && buf[i] != d && buf[i] != '\n') {
-      if (q && buf[i] == q)
+    for (;;) {
+      while (i < end && !c->special[(unsigned char)buf[i]])
+        i++;
+      if (i < end && q && buf[i] == q) {
         quoted = 1; /* stray quote inside an unquoted field: unescape will drop it */
-      i++;
+        i++;
+        continue;
+      }
+      break;
     }
     if (i == end && !in->eof) {
       *outcome = SCAN_NEED_MORE;

@@ -31,6 +31,7 @@ typedef struct bndl_csv {
   bndl_text_field *fields;
   size_t n_fields, cap_fields;
   unsigned char *needs_unescape; /* per field */
+  unsigned char special[256];    /* 1 for the delimiter, '\n' and the quote */
 } bndl_csv;
 
 void bndl_csv_init(bndl_csv *c, bndl_input *in, int delimiter, int quote, size_t max_window);

@@ -35,6 +35,8 @@ bndl_status bndl_ingest_begin(bndl_ingest *g, bndl_dataset *ds, const bndl_table
   g->max_field = (size_t)bndl_cfg_int(ds->cfg, BNDL_KEY_LOAD_MAX_FIELD_BYTES);
   g->max_rows = bndl_cfg_int(ds->cfg, BNDL_KEY_LOAD_MAX_ROWS);
   g->ordinal_time = spec && strcmp(spec->time_format, "ordinal") == 0;
+  if (spec)
+    bndl_time_format_compile(spec->time_format, &g->time_format);
   ds->report.max_examples = (int32_t)bndl_cfg_int(ds->cfg, BNDL_KEY_REPORT_MAX_EXAMPLES);
   return bndl_report_add_source(&ds->report, label, kind, &g->source);
 }
@@ -60,6 +62,8 @@ static void field_label(const bndl_ingest *g, bndl_field f, char *buf, size_t ca
 
 bndl_status bndl_ingest_drop(bndl_ingest *g, bndl_drop_reason reason, int64_t line, bndl_field field,
                              const char *value, size_t len, const char *why) {
+  if (!bndl_report_wants_text(&g->ds->report, reason, g->strict))
+    return bndl_report_drop(&g->ds->report, g->source, reason, line, NULL, NULL, 0, why, 0);
   char label[256];
   if (field)
     field_label(g, field, label, sizeof label);
@@ -246,13 +250,22 @@ static int time_field(bndl_ingest *g, bndl_text_row *row, int64_t line, int requ
     return -1;
   }
   const bndl_text_field *t = &row->f[BNDL_FIELD_TIMESTAMP];
-  if (!bndl_parse_timestamp(g->spec->time_format, t->p, t->len, out)) {
-    char why[200];
-    snprintf(why, sizeof why, "not a timestamp in format '%s'", g->spec->time_format);
-    *st = bndl_ingest_drop(g, BNDL_DROP_INVALID_TIMESTAMP, line, BNDL_FIELD_TIMESTAMP, t->p, t->len, why);
-    return -1;
+  if (t->len == g->last_time_len && memcmp(t->p, g->last_time_text, t->len) == 0) {
+    *out = g->last_time;
+    return 1;
   }
-  return 1;
+  if (bndl_parse_time(&g->time_format, t->p, t->len, out)) {
+    if (t->len <= sizeof g->last_time_text) {
+      memcpy(g->last_time_text, t->p, t->len);
+      g->last_time_len = t->len;
+      g->last_time = *out;
+    }
+    return 1;
+  }
+  char why[200];
+  snprintf(why, sizeof why, "not a timestamp in format '%s'", g->spec->time_format);
+  *st = bndl_ingest_drop(g, BNDL_DROP_INVALID_TIMESTAMP, line, BNDL_FIELD_TIMESTAMP, t->p, t->len, why);
+  return -1;
 }
 
 static bndl_status require(bndl_ingest *g, bndl_text_row *row, bndl_field f, int64_t line, int *ok) {

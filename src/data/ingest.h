@@ -16,6 +16,7 @@
 #include "data/dataset.h"
 #include "data/table_spec.h"
 #include "data/text_field.h"
+#include "data/timestamp.h"
 
 /* Staged catalogue facts derived from event rows of one load (latest unit price). */
 typedef struct bndl_derived_item {
@@ -35,6 +36,12 @@ typedef struct bndl_ingest {
   size_t max_field;
   int64_t max_rows;
   int ordinal_time; /* the spec's time format is "ordinal" */
+  bndl_time_format time_format;
+  /* Exports repeat the same timestamp for every line of an order: remember the last
+   * text parsed and its value. */
+  char last_time_text[40];
+  size_t last_time_len; /* 0 = nothing cached */
+  int64_t last_time;
   bndl_derived_item *derived;
   size_t derived_cap;
   bndl_bytes derived_titles;

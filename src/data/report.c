@@ -131,11 +131,14 @@ void bndl_report_where(const bndl_report *r, int32_t source, int64_t line, bndl_
     bndl_strbuf_printf(b, "%s, row %lld", label, (long long)-line);
 }
 
+int bndl_report_wants_text(const bndl_report *r, bndl_drop_reason reason, int strict) {
+  return strict || r->n_examples[reason] < r->max_examples;
+}
+
 bndl_status bndl_report_drop(bndl_report *r, int32_t source, bndl_drop_reason reason, int64_t line,
                              const char *field, const char *value, size_t value_len, const char *why,
                              int strict) {
-  int want_example = strict || r->n_examples[reason] < r->max_examples;
-  if (!want_example) {
+  if (!bndl_report_wants_text(r, reason, strict)) {
     r->sources[source].dropped[reason]++;
     return BNDL_OK;
   }

@@ -51,6 +51,9 @@ int64_t bndl_source_kept(const bndl_source *s);
 bndl_status bndl_report_drop(bndl_report *r, int32_t source, bndl_drop_reason reason, int64_t line,
                              const char *field, const char *value, size_t value_len, const char *why,
                              int strict);
+/* 1 if a drop of `reason` would be kept as an example (or fails the load), so callers
+ * can skip formatting a message nobody will read. */
+int bndl_report_wants_text(const bndl_report *r, bndl_drop_reason reason, int strict);
 /* Formats "<label>:<line>" (or "<label>, row N") into b. */
 void bndl_report_where(const bndl_report *r, int32_t source, int64_t line, bndl_strbuf *b);
 const char *bndl_drop_reason_text(bndl_drop_reason reason);

@@ -154,7 +154,27 @@ int bndl_timestamp_format_valid(const char *fmt) {
   return any;
 }
 
+void bndl_time_format_compile(const char *format, bndl_time_format *out) {
+  out->pattern = NULL;
+  if (!strcmp(format, "unix"))
+    out->kind = BNDL_TIME_UNIX;
+  else if (!strcmp(format, "unix_ms"))
+    out->kind = BNDL_TIME_UNIX_MS;
+  else if (!strcmp(format, "auto") || !strcmp(format, "ordinal"))
+    out->kind = BNDL_TIME_AUTO;
+  else {
+    out->kind = BNDL_TIME_PATTERN;
+    out->pattern = format;
+  }
+}
+
 int bndl_parse_timestamp(const char *format, const char *s, size_t n, int64_t *out) {
+  bndl_time_format f;
+  bndl_time_format_compile(format, &f);
+  return bndl_parse_time(&f, s, n, out);
+}
+
+int bndl_parse_time(const bndl_time_format *f, const char *s, size_t n, int64_t *out) {
   while (n && (*s == ' ' || *s == '\t')) {
     s++;
     n--;
@@ -163,16 +183,16 @@ int bndl_parse_timestamp(const char *format, const char *s, size_t n, int64_t *o
     n--;
   if (n == 0)
     return 0;
-  if (!strcmp(format, "unix"))
+  if (f->kind == BNDL_TIME_UNIX)
     return bndl_parse_int64(s, n, out);
-  if (!strcmp(format, "unix_ms")) {
+  if (f->kind == BNDL_TIME_UNIX_MS) {
     int64_t ms;
     if (!bndl_parse_int64(s, n, &ms))
       return 0;
     *out = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
     return 1;
   }
-  if (!strcmp(format, "auto")) {
+  if (f->kind == BNDL_TIME_AUTO) {
     if (bndl_parse_int64(s, n, out))
       return 1;
     double v;
@@ -182,5 +202,5 @@ int bndl_parse_timestamp(const char *format, const char *s, size_t n, int64_t *o
     }
     return parse_iso(s, n, out);
   }
-  return parse_pattern(format, s, n, out);
+  return parse_pattern(f->pattern, s, n, out);
 }

@@ -13,7 +13,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* A format decoded once per load, so the per-row parse does no string comparisons. */
+typedef enum { BNDL_TIME_AUTO, BNDL_TIME_UNIX, BNDL_TIME_UNIX_MS, BNDL_TIME_PATTERN } bndl_time_kind;
+typedef struct bndl_time_format {
+  bndl_time_kind kind;
+  const char *pattern; /* borrowed; BNDL_TIME_PATTERN only */
+} bndl_time_format;
+
+void bndl_time_format_compile(const char *format, bndl_time_format *out);
 /* 1 on success. */
+int bndl_parse_time(const bndl_time_format *f, const char *s, size_t n, int64_t *out);
+/* The same, compiling format on every call (convenience for one-off parses). */
 int bndl_parse_timestamp(const char *format, const char *s, size_t n, int64_t *out);
 /* Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's days_from_civil). */
 int64_t bndl_days_from_civil(int64_t y, unsigned m, unsigned d);
