@@ -13,6 +13,7 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/log.h"
 #include "core/sort.h"
 #include "data/clean.h"
 
@@ -304,5 +305,8 @@ bndl_status bndl_finalize(bndl_dataset *ds, int clean) {
   ds->ev.source = NULL;
   ds->ev.line = NULL;
   ds->finalized = 1;
+  bndl_log(ds->ctx, BNDL_LOG_INFO, "dataset finalized: %d users, %d items, %d bundles, %zu events, %zu reviews",
+           bndl_dataset_n(ds, BNDL_IDS_USER), bndl_dataset_n(ds, BNDL_IDS_ITEM), bndl_dataset_n(ds, BNDL_IDS_BUNDLE),
+           ds->ev.n, ds->rv.n);
   return BNDL_OK;
 }

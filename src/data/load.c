@@ -5,7 +5,9 @@
 
 #include <string.h>
 
+#include "core/context.h"
 #include "core/error.h"
+#include "core/log.h"
 
 size_t bndl_load_max_window(const bndl_ingest *g) {
   size_t w = g->max_field * 4;
@@ -70,5 +72,8 @@ bndl_status bndl_load_file(bndl_dataset *ds, const char *path, const bndl_table_
     else
       ds->has_real_time = 1;
   }
+  const bndl_source *s = &ds->report.sources[g.source];
+  bndl_log(ds->ctx, BNDL_LOG_INFO, "loaded %s as %s: %lld rows read, %lld kept", path,
+           bndl_table_kind_name(spec->kind), (long long)s->rows_read, (long long)bndl_source_kept(s));
   return BNDL_OK;
 }
