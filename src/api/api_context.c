@@ -4,6 +4,7 @@
 #include "api/api_check.h"
 #include "bundle/bundle.h"
 #include "core/context.h"
+#include "core/reentry.h"
 
 bndl_status bndl_context_create(const bndl_context_desc *desc, bndl_context **out) {
   BNDL_CHECK_PTR(out);
@@ -15,9 +16,19 @@ void bndl_context_free(bndl_context *ctx) {
     bndl_context_release(ctx);
 }
 
+/* set_log and set_threads take the context's write locks, which a log callback or a
+ * pool task on this thread already holds for reading: refuse instead of hanging. */
+static bndl_status check_not_reentrant(const char *fn) {
+  if (bndl_tls_inside_callback)
+    return bndl_error_prefix(
+        bndl_fail(BNDL_ERR_STATE, "called from inside a log callback or a parallel task of the library"), fn);
+  return BNDL_OK;
+}
+
 bndl_status bndl_context_set_log(bndl_context *ctx, bndl_log_fn fn, void *user_data, bndl_release_fn release,
                                  bndl_log_level min_level) {
   BNDL_CHECK_HANDLE(ctx, BNDL_MAGIC_CONTEXT, "bndl_context");
+  BNDL_TRY(check_not_reentrant(__func__));
   BNDL_CHECK_ARG(min_level >= BNDL_LOG_DEBUG && min_level <= BNDL_LOG_OFF, "min_level=%d is not a bndl_log_level",
                  (int)min_level);
   pthread_rwlock_wrlock(&ctx->log_lock);
@@ -36,6 +47,7 @@ bndl_status bndl_context_set_log(bndl_context *ctx, bndl_log_fn fn, void *user_d
 bndl_status bndl_context_set_threads(bndl_context *ctx, int32_t n_threads) {
   BNDL_CHECK_HANDLE(ctx, BNDL_MAGIC_CONTEXT, "bndl_context");
   BNDL_CHECK_ARG(n_threads >= 0 && n_threads <= 1024, "n_threads=%d is outside 0..1024", n_threads);
+  BNDL_TRY(check_not_reentrant(__func__));
   BNDL_API_RETURN(bndl_context_resize_pool(ctx, n_threads));
 }
 

@@ -10,6 +10,7 @@
 #include "core/alloc.h"
 #include "core/build_info.h"
 #include "core/log.h"
+#include "core/reentry.h"
 
 bndl_status bndl_api_invalid(const char *fn, const char *fmt, ...) {
   va_list ap;
@@ -77,6 +78,8 @@ bndl_status bndl_set_default_allocator(const bndl_allocator *allocator) {
 
 bndl_status bndl_set_default_log(bndl_log_fn fn, void *user_data, bndl_release_fn release,
                                  bndl_log_level min_level) {
+  if (bndl_tls_inside_callback)
+    return bndl_error_prefix(bndl_fail(BNDL_ERR_STATE, "called from inside a log callback"), __func__);
   BNDL_CHECK_ARG(min_level >= BNDL_LOG_DEBUG && min_level <= BNDL_LOG_OFF, "min_level=%d is not a bndl_log_level",
                  (int)min_level);
   bndl_log_sink s = {fn != NULL, fn, user_data, release, min_level};

@@ -13,11 +13,16 @@
 
 #include "core/alloc.h"
 #include "core/context.h"
+#include "core/reentry.h"
+
+_Thread_local int bndl_tls_inside_callback;
 
 static bndl_log_sink default_sink;
 static pthread_rwlock_t default_lock = PTHREAD_RWLOCK_INITIALIZER;
 
 bndl_status bndl_log_set_default(const bndl_log_sink *sink) {
+  if (!sink->has_sink && sink->release) /* nothing will hold user_data: give it back now */
+    sink->release(sink->user_data);
   pthread_rwlock_wrlock(&default_lock);
   bndl_log_sink old = default_sink;
   default_sink = *sink;
@@ -27,14 +32,22 @@ bndl_status bndl_log_set_default(const bndl_log_sink *sink) {
   return BNDL_OK;
 }
 
+/* At unload (dlclose or exit), hand the default sink's user data back to its owner. */
+#if defined(__GNUC__)
+__attribute__((destructor)) static void release_default_sink(void) { bndl_log_reset_default(); }
+#endif
+
 void bndl_log_reset_default(void) {
   bndl_log_sink none = {0, 0, 0, 0, BNDL_LOG_OFF};
   bndl_log_set_default(&none);
 }
 
 static void deliver(const bndl_log_sink *s, bndl_log_level level, const char *text) {
-  if (s->has_sink && s->fn && level >= s->min_level && s->min_level != BNDL_LOG_OFF)
+  if (s->has_sink && s->fn && level >= s->min_level && s->min_level != BNDL_LOG_OFF) {
+    bndl_tls_inside_callback++;
     s->fn(s->user_data, level, text);
+    bndl_tls_inside_callback--;
+  }
 }
 
 /* Declared with the printf attribute so the compiler checks the va_list pass-through. */

@@ -5,8 +5,10 @@
  * `wake`, claim task indices from an atomic counter and report completion on `done`.
  * `busy` (try-locked) admits one job at a time; anyone who finds it taken runs inline.
  */
+#define _GNU_SOURCE 1 /* sched_getaffinity, CPU_COUNT */
 #include "core/thread_pool.h"
 
+#include <sched.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -14,6 +16,7 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/reentry.h"
 
 typedef struct pool_job {
   bndl_task_fn fn;
@@ -48,6 +51,16 @@ typedef struct worker_arg {
 } worker_arg;
 
 int32_t bndl_hardware_threads(void) {
+  /* The CPUs this process may run on (taskset, cgroup cpusets), not the machine's:
+   * a container given 2 of 64 cores must not start 64 workers. */
+#ifdef __linux__
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) {
+    int n = CPU_COUNT(&set);
+    if (n >= 1)
+      return n > 1024 ? 1024 : n;
+  }
+#endif
   long n = sysconf(_SC_NPROCESSORS_ONLN);
   return n < 1 ? 1 : (n > 1024 ? 1024 : (int32_t)n);
 }
@@ -79,7 +92,9 @@ static void job_work(bndl_pool *p, pool_job *job, int32_t worker) {
     int64_t t = atomic_fetch_add(&job->next, 1);
     if (t >= job->n_tasks)
       return;
+    bndl_tls_inside_callback++;
     bndl_status st = job->fn(job->ud, t, worker);
+    bndl_tls_inside_callback--;
     if (st != BNDL_OK)
       job_record_failure(p, job, t, st);
   }
@@ -174,9 +189,12 @@ void bndl_pool_destroy(bndl_pool *p) {
 int32_t bndl_pool_threads(const bndl_pool *p) { return p->n_threads; }
 
 static bndl_status run_inline(int64_t n_tasks, bndl_task_fn fn, void *ud) {
-  for (int64_t t = 0; t < n_tasks; t++)
-    BNDL_TRY(fn(ud, t, 0));
-  return BNDL_OK;
+  bndl_status st = BNDL_OK;
+  bndl_tls_inside_callback++;
+  for (int64_t t = 0; t < n_tasks && st == BNDL_OK; t++)
+    st = fn(ud, t, 0);
+  bndl_tls_inside_callback--;
+  return st;
 }
 
 bndl_status bndl_pool_for(bndl_pool *p, int64_t n_tasks, bndl_task_fn fn, void *ud) {

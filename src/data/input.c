@@ -56,6 +56,10 @@ static bndl_status inflate_more(bndl_input *in) {
       in->fd_eof = got == 0;
     }
     if (in->zbuf_pos == in->zbuf_len && in->fd_eof) {
+      /* inflateReset zeroes total_in at each member's end: input taken since then is
+       * a member the file cut short, not a clean end */
+      if (z->total_in != 0)
+        return bndl_fail(BNDL_ERR_FORMAT, "%s: gzip stream is truncated", in->path);
       in->eof = 1;
       return BNDL_OK;
     }
