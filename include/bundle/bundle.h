@@ -79,11 +79,13 @@ BNDL_API bndl_status bndl_context_create(const bndl_context_desc *desc, bndl_con
  * exist. @thread exclusive(ctx) */
 BNDL_API void bndl_context_free(bndl_context *ctx);
 /* Routes the context's log records to fn (NULL = silent). Records may arrive from
- * worker threads. The previous release function, if any, is called. @thread any */
+ * worker threads. The previous release function, if any, is called. Called from inside
+ * a log callback or a library task: BNDL_ERR_STATE. @thread any */
 BNDL_API bndl_status bndl_context_set_log(bndl_context *ctx, bndl_log_fn fn, void *user_data,
                                           bndl_release_fn release, bndl_log_level min_level);
-/* Resizes the worker pool; 0 = hardware concurrency. Waits for running parallel work
- * to finish. @thread any */
+/* Resizes the worker pool; 0 = the CPUs this process may use (affinity mask). Waits for
+ * running parallel work to finish. From inside a log callback or a library task:
+ * BNDL_ERR_STATE. @thread any */
 BNDL_API bndl_status bndl_context_set_threads(bndl_context *ctx, int32_t n_threads);
 /* Threads the pool uses, counting the caller (0 for an invalid handle). @thread any */
 BNDL_API int32_t bndl_context_threads(const bndl_context *ctx);
