@@ -123,6 +123,7 @@ static bndl_status fill_child(const bndl_dataset *ds, bndl_dataset *c, uint8_t w
     c->ev.part[r] = e->part[i];
     c->ev.source[r] = src;
     c->ev.line[r] = -rows++;
+    c->report.sources[src].returns += e->type[i] == BNDL_EVENT_RETURN; /* kept returns, as a load counts them */
   }
   const bndl_review_rows *v = &ds->rv;
   for (size_t i = 0; i < v->n; i++) {
