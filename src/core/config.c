@@ -71,7 +71,7 @@ static bndl_status typed_info(bndl_key key, bndl_value_type want, const bndl_key
 }
 
 bndl_status bndl_config_put_int(bndl_config *c, bndl_key key, int64_t v) {
-  const bndl_key_info *k;
+  const bndl_key_info *k = NULL;
   BNDL_TRY(typed_info(key, BNDL_TYPE_INT, &k));
   if (v < k->int_min || v > k->int_max)
     return bndl_fail(BNDL_ERR_INVALID_ARGUMENT, "key '%s' value %lld is outside %lld..%lld", k->name, (long long)v,
@@ -83,7 +83,7 @@ bndl_status bndl_config_put_int(bndl_config *c, bndl_key key, int64_t v) {
 }
 
 bndl_status bndl_config_put_float(bndl_config *c, bndl_key key, double v) {
-  const bndl_key_info *k;
+  const bndl_key_info *k = NULL;
   BNDL_TRY(typed_info(key, BNDL_TYPE_FLOAT, &k));
   if (!isfinite(v) || v < k->float_min || v > k->float_max)
     return bndl_fail(BNDL_ERR_INVALID_ARGUMENT, "key '%s' value %g is outside %g..%g", k->name, v, k->float_min,
@@ -95,7 +95,7 @@ bndl_status bndl_config_put_float(bndl_config *c, bndl_key key, double v) {
 }
 
 bndl_status bndl_config_put_string(bndl_config *c, bndl_key key, const char *v) {
-  const bndl_key_info *k;
+  const bndl_key_info *k = NULL;
   BNDL_TRY(typed_info(key, BNDL_TYPE_STRING, &k));
   if (k->string_choices) {
     int ok = 0;

@@ -49,7 +49,7 @@ static bndl_status inflate_more(bndl_input *in) {
   z_stream *z = in->zstream;
   while (in->end < in->cap) {
     if (in->zbuf_pos == in->zbuf_len && !in->fd_eof) {
-      size_t got;
+      size_t got = 0;
       BNDL_TRY(read_fd(in, in->zbuf, ZBLOCK, &got));
       in->zbuf_len = got;
       in->zbuf_pos = 0;
@@ -93,7 +93,7 @@ static bndl_status fill(bndl_input *in) {
     return inflate_more(in);
 #endif
   }
-  size_t got;
+  size_t got = 0;
   BNDL_TRY(read_fd(in, in->buf + in->end, in->cap - in->end, &got));
   in->end += got;
   if (got == 0)

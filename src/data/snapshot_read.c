@@ -307,7 +307,7 @@ static bndl_status decode_config(const reader *r, bndl_dataset *ds) {
 /* Copies a validated array section into a fresh allocation (+1 so zero counts work). */
 static bndl_status copy_array(const reader *r, const bndl_allocator *a, uint32_t tag, uint64_t count, size_t elem,
                               void **out) {
-  const void *src;
+  const void *src = NULL;
   BNDL_TRY(need(r, tag, count, elem, &src));
   void *dst = bndl_alloc_array(a, (size_t)count + 1, elem);
   if (dst == NULL)
@@ -449,7 +449,7 @@ static bndl_status decode_ids(const reader *r, bndl_dataset *ds, const int64_t *
                                               META_N_ORDERS};
   for (int k = 0; k < BNDL_IDS_COUNT; k++) {
     int64_t count = meta[meta_of[k]];
-    const void *off;
+    const void *off = NULL;
     BNDL_TRY(need(r, BNDL_SEC_IDS_OFF(k), (uint64_t)count + 1, 8, &off));
     const view *txt = find(r, BNDL_SEC_IDS_TXT(k));
     if (txt == NULL || txt->count != txt->length)
