@@ -189,7 +189,7 @@ int bndl_parse_time(const bndl_time_format *f, const char *s, size_t n, int64_t 
     int64_t ms;
     if (!bndl_parse_int64(s, n, &ms))
       return 0;
-    *out = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
+    *out = ms / 1000 - (ms % 1000 < 0); /* floor, without negating INT64_MIN */
     return 1;
   }
   if (f->kind == BNDL_TIME_AUTO) {
