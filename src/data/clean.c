@@ -236,6 +236,7 @@ bndl_status bndl_clean_report(bndl_dataset *ds, const uint8_t *drop) {
   for (size_t i = 0; i < e->n; i++) {
     if (!drop[i])
       continue;
+    ds->report.sources[e->source[i]].returns -= e->type[i] == BNDL_EVENT_RETURN; /* no longer kept */
     char why[512];
     switch (drop[i]) {
     case BNDL_DROP_DUPLICATE:
