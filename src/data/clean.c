@@ -92,7 +92,7 @@ static unsigned repeat_mask(const char *list) {
     const char *e = p;
     while (*e && *e != ',')
       e++;
-    for (int t = 1; (int)t <= BNDL_EVENT_TYPE_COUNT; t++) {
+    for (int t = 1; t <= BNDL_EVENT_TYPE_COUNT; t++) {
       const char *name = bndl_event_type_name((bndl_event_type)t);
       if (strlen(name) == (size_t)(e - p) && strncasecmp(name, p, (size_t)(e - p)) == 0)
         mask |= 1u << t;

@@ -28,6 +28,8 @@ typedef struct bndl_csv {
   size_t max_window; /* longest record + slack, see bndl_input_more */
   int64_t line;      /* 1-based line of the next byte to read */
   int64_t record_line;
+  const char *record;   /* raw bytes of the last record (before unescaping) */
+  size_t record_len;
   bndl_text_field *fields;
   size_t n_fields, cap_fields;
   unsigned char *needs_unescape; /* per field */

@@ -87,7 +87,17 @@ static bndl_status check_row_limit(bndl_ingest *g) {
 }
 
 static bndl_status intern(bndl_ingest *g, int ids, bndl_text_field t, int32_t *out) {
-  return bndl_id_map_intern(&g->ds->ids->map[ids], t.p, t.len, out, NULL);
+  if (t.len == g->last_id[ids].len && memcmp(t.p, g->last_id[ids].text, t.len) == 0) {
+    *out = g->last_id[ids].index;
+    return BNDL_OK;
+  }
+  BNDL_TRY(bndl_id_map_intern(&g->ds->ids->map[ids], t.p, t.len, out, NULL));
+  if (t.len > 0 && t.len <= sizeof g->last_id[ids].text) {
+    memcpy(g->last_id[ids].text, t.p, t.len);
+    g->last_id[ids].len = t.len;
+    g->last_id[ids].index = *out;
+  }
+  return BNDL_OK;
 }
 
 /* ---- derived catalogue staging */
@@ -474,7 +484,7 @@ static bndl_status text_pair(bndl_ingest *g, bndl_text_row *row, int64_t line, b
 
 bndl_status bndl_ingest_text_row(bndl_ingest *g, bndl_text_row *row, int64_t line) {
   g->ds->report.sources[g->source].rows_read++;
-  for (int f = 1; (int)f <= BNDL_FIELD_COUNT; f++) {
+  for (int f = 1; f <= BNDL_FIELD_COUNT; f++) {
     if (!row->present[f])
       continue;
     const bndl_text_field *t = &row->f[f];
@@ -483,7 +493,7 @@ bndl_status bndl_ingest_text_row(bndl_ingest *g, bndl_text_row *row, int64_t lin
       snprintf(why, sizeof why, "longer than load.max_field_bytes=%zu", g->max_field);
       return bndl_ingest_drop(g, BNDL_DROP_FIELD_TOO_LONG, line, (bndl_field)f, t->p, t->len, why);
     }
-    if (is_text_field((bndl_field)f)) {
+    if (!row->utf8_valid && is_text_field((bndl_field)f)) {
       size_t bad = bndl_utf8_invalid_at(t->p, t->len);
       if (bad < t->len) {
         char why[96];

@@ -42,6 +42,13 @@ typedef struct bndl_ingest {
   char last_time_text[40];
   size_t last_time_len; /* 0 = nothing cached */
   int64_t last_time;
+  /* Consecutive rows usually share the user and the order (lines of one invoice): the
+   * last id of each space is remembered and its hash lookup skipped. */
+  struct {
+    char text[32];
+    size_t len; /* 0 = empty */
+    int32_t index;
+  } last_id[BNDL_IDS_COUNT];
   bndl_derived_item *derived;
   size_t derived_cap;
   bndl_bytes derived_titles;
@@ -53,6 +60,7 @@ typedef struct bndl_text_row {
   bndl_text_field f[BNDL_FIELD_COUNT + 1];
   uint8_t present[BNDL_FIELD_COUNT + 1];
   int64_t forced_ts; /* used when has_forced_ts (basket JSON: one time per basket) */
+  int utf8_valid;    /* the reader already checked the whole record: skip per-field checks */
   int has_forced_ts;
 } bndl_text_row;
 

@@ -10,13 +10,14 @@
 #include "core/strbuf.h"
 #include "data/csv.h"
 #include "data/load.h"
+#include "data/utf8.h"
 
 /* Column index of every mapped field, resolved against the header if names are used. */
 static bndl_status resolve_columns(bndl_ingest *g, const bndl_csv *c, int32_t col_of[BNDL_FIELD_COUNT + 1],
                                    int32_t *max_col) {
   const bndl_table_spec *s = g->spec;
   *max_col = -1;
-  for (int f = 1; (int)f <= BNDL_FIELD_COUNT; f++) {
+  for (int f = 1; f <= BNDL_FIELD_COUNT; f++) {
     col_of[f] = -1;
     if (s->columns[f].index >= 0) {
       col_of[f] = s->columns[f].index;
@@ -69,7 +70,7 @@ bndl_status bndl_read_delimited(bndl_ingest *g, bndl_input *in) {
   BNDL_TRY_GOTO(st, resolve_columns(g, &c, col_of, &max_col), done);
   bndl_text_row row;
   memset(&row, 0, sizeof row);
-  for (int f = 1; (int)f <= BNDL_FIELD_COUNT; f++)
+  for (int f = 1; f <= BNDL_FIELD_COUNT; f++)
     row.present[f] = col_of[f] >= 0;
   for (;;) {
     BNDL_TRY_GOTO(st, bndl_csv_next(&c, &got), done);
@@ -84,9 +85,12 @@ bndl_status bndl_read_delimited(bndl_ingest *g, bndl_input *in) {
       BNDL_TRY_GOTO(st, bndl_ingest_malformed(g, c.record_line, why), done);
       continue;
     }
-    for (int f = 1; (int)f <= BNDL_FIELD_COUNT; f++)
+    for (int f = 1; f <= BNDL_FIELD_COUNT; f++)
       if (col_of[f] >= 0)
         row.f[f] = c.fields[col_of[f]];
+    /* One UTF-8 check of the whole line is cheaper than one per field; only a line
+     * with a bad byte somewhere gets the per-field check that names the field. */
+    row.utf8_valid = bndl_utf8_invalid_at(c.record, c.record_len) == c.record_len;
     BNDL_TRY_GOTO(st, bndl_ingest_text_row(g, &row, c.record_line), done);
   }
 done:

@@ -36,7 +36,7 @@ static bndl_status next_line(bndl_input *in, size_t max_window, const char **p, 
 
 /* Which mapped field a JSON key feeds, or 0. */
 static bndl_field field_of_key(const bndl_table_spec *s, const char *key) {
-  for (int f = 1; (int)f <= BNDL_FIELD_COUNT; f++)
+  for (int f = 1; f <= BNDL_FIELD_COUNT; f++)
     if (s->columns[f].name && strcmp(s->columns[f].name, key) == 0)
       return (bndl_field)f;
   return (bndl_field)0;
@@ -101,7 +101,7 @@ bndl_status bndl_read_json_lines(bndl_ingest *g, bndl_input *in) {
   const bndl_allocator *a = g->ds->alloc;
   bndl_strbuf key, vals[BNDL_FIELD_COUNT + 1];
   bndl_strbuf_init(&key, a);
-  for (int f = 0; (int)f <= BNDL_FIELD_COUNT; f++)
+  for (int f = 0; f <= BNDL_FIELD_COUNT; f++)
     bndl_strbuf_init(&vals[f], a);
   bndl_text_row row;
   memset(&row, 0, sizeof row);
@@ -137,7 +137,7 @@ bndl_status bndl_read_json_lines(bndl_ingest *g, bndl_input *in) {
   }
 done:
   bndl_strbuf_free(&key);
-  for (int f = 0; (int)f <= BNDL_FIELD_COUNT; f++)
+  for (int f = 0; f <= BNDL_FIELD_COUNT; f++)
     bndl_strbuf_free(&vals[f]);
   return st;
 }

@@ -41,7 +41,7 @@ void bndl_report_free(bndl_report *r) {
   for (size_t i = 0; i < r->n_sources; i++)
     bndl_free(r->alloc, r->sources[i].label);
   bndl_free(r->alloc, r->sources);
-  for (int k = 0; (int)k <= BNDL_DROP_REASON_COUNT; k++) {
+  for (int k = 0; k <= BNDL_DROP_REASON_COUNT; k++) {
     for (int32_t i = 0; i < r->n_examples[k]; i++)
       bndl_free(r->alloc, r->examples[k][i]);
     bndl_free(r->alloc, r->examples[k]);
@@ -80,7 +80,7 @@ void bndl_report_rollback(bndl_report *r, const bndl_report_mark *m) {
     bndl_free(r->alloc, r->sources[i].label);
   if (m->n_sources < r->n_sources)
     r->n_sources = m->n_sources;
-  for (int k = 0; (int)k <= BNDL_DROP_REASON_COUNT; k++) {
+  for (int k = 0; k <= BNDL_DROP_REASON_COUNT; k++) {
     for (int32_t e = m->n_examples[k]; e < r->n_examples[k]; e++)
       bndl_free(r->alloc, r->examples[k][e]);
     if (m->n_examples[k] < r->n_examples[k])
@@ -181,7 +181,7 @@ static void totals(const bndl_report *r, int64_t *read, int64_t *dropped) {
   *read = 0;
   for (size_t i = 0; i < r->n_sources; i++) {
     *read += r->sources[i].rows_read;
-    for (int k = 1; (int)k <= BNDL_DROP_REASON_COUNT; k++)
+    for (int k = 1; k <= BNDL_DROP_REASON_COUNT; k++)
       dropped[k] += r->sources[i].dropped[k];
   }
 }
@@ -189,7 +189,7 @@ static void totals(const bndl_report *r, int64_t *read, int64_t *dropped) {
 void bndl_report_json(const bndl_report *r, bndl_strbuf *b) {
   int64_t read, dropped[BNDL_DROP_REASON_COUNT + 1], all_dropped = 0;
   totals(r, &read, dropped);
-  for (int k = 1; (int)k <= BNDL_DROP_REASON_COUNT; k++)
+  for (int k = 1; k <= BNDL_DROP_REASON_COUNT; k++)
     all_dropped += dropped[k];
   bndl_strbuf_printf(b, "{\"rows_read\":%lld,\"rows_kept\":%lld,\"rows_dropped\":%lld,\"inputs\":[",
                      (long long)read, (long long)(read - all_dropped), (long long)all_dropped);
@@ -204,7 +204,7 @@ void bndl_report_json(const bndl_report *r, bndl_strbuf *b) {
                        : s->kind == BNDL_TABLE_BUNDLE_ITEMS ? "bundle_items" : "user_bundles",
                        (long long)s->rows_read, (long long)bndl_source_kept(s), (long long)s->returns);
     int first = 1;
-    for (int k = 1; (int)k <= BNDL_DROP_REASON_COUNT; k++) {
+    for (int k = 1; k <= BNDL_DROP_REASON_COUNT; k++) {
       if (!s->dropped[k])
         continue;
       bndl_strbuf_printf(b, "%s\"%s\":%lld", first ? "" : ",", reason_names[k], (long long)s->dropped[k]);
@@ -214,7 +214,7 @@ void bndl_report_json(const bndl_report *r, bndl_strbuf *b) {
   }
   bndl_strbuf_puts(b, "],\"dropped\":{");
   int first = 1;
-  for (int k = 1; (int)k <= BNDL_DROP_REASON_COUNT; k++) {
+  for (int k = 1; k <= BNDL_DROP_REASON_COUNT; k++) {
     if (!dropped[k])
       continue;
     bndl_strbuf_printf(b, "%s\"%s\":{\"rows\":%lld,\"examples\":[", first ? "" : ",", reason_names[k],
@@ -233,7 +233,7 @@ void bndl_report_json(const bndl_report *r, bndl_strbuf *b) {
 void bndl_report_text(const bndl_report *r, bndl_strbuf *b) {
   int64_t read, dropped[BNDL_DROP_REASON_COUNT + 1], all_dropped = 0;
   totals(r, &read, dropped);
-  for (int k = 1; (int)k <= BNDL_DROP_REASON_COUNT; k++)
+  for (int k = 1; k <= BNDL_DROP_REASON_COUNT; k++)
     all_dropped += dropped[k];
   bndl_strbuf_printf(b, "rows read %lld = kept %lld + dropped %lld\n", (long long)read,
                      (long long)(read - all_dropped), (long long)all_dropped);
@@ -244,11 +244,11 @@ void bndl_report_text(const bndl_report *r, bndl_strbuf *b) {
     if (s->returns)
       bndl_strbuf_printf(b, " (%lld returns kept as negative events)", (long long)s->returns);
     bndl_strbuf_puts(b, "\n");
-    for (int k = 1; (int)k <= BNDL_DROP_REASON_COUNT; k++)
+    for (int k = 1; k <= BNDL_DROP_REASON_COUNT; k++)
       if (s->dropped[k])
         bndl_strbuf_printf(b, "    dropped %-20s %lld\n", reason_names[k], (long long)s->dropped[k]);
   }
-  for (int k = 1; (int)k <= BNDL_DROP_REASON_COUNT; k++) {
+  for (int k = 1; k <= BNDL_DROP_REASON_COUNT; k++) {
     if (!r->n_examples[k])
       continue;
     bndl_strbuf_printf(b, "examples of %s:\n", reason_names[k]);

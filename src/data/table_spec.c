@@ -29,7 +29,7 @@ bndl_status bndl_spec_new(const bndl_allocator *a, bndl_table_kind kind, bndl_ta
   s->delimiter = format == BNDL_FORMAT_SEQUENCE_LINES ? ' ' : ',';
   s->quote = '"';
   s->has_header = format == BNDL_FORMAT_DELIMITED;
-  for (int f = 0; (int)f <= BNDL_FIELD_COUNT; f++)
+  for (int f = 0; f <= BNDL_FIELD_COUNT; f++)
     s->columns[f].index = -1;
   s->default_event = BNDL_EVENT_PURCHASE;
   s->time_format = bndl_strdup(a, format == BNDL_FORMAT_SEQUENCE_LINES || format == BNDL_FORMAT_BASKET_JSON
@@ -46,7 +46,7 @@ bndl_status bndl_spec_new(const bndl_allocator *a, bndl_table_kind kind, bndl_ta
 
 void bndl_spec_destroy(bndl_table_spec *s) {
   bndl_allocator a = s->alloc;
-  for (int f = 0; (int)f <= BNDL_FIELD_COUNT; f++)
+  for (int f = 0; f <= BNDL_FIELD_COUNT; f++)
     bndl_free(&a, s->columns[f].name);
   for (size_t i = 0; i < s->n_event_names; i++)
     bndl_free(&a, s->event_names[i].name);

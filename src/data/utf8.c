@@ -1,16 +1,28 @@
 /*
- * utf8.c - UTF-8 validation with an 8-bytes-at-a-time ASCII fast path (almost every id
- * and number is ASCII, so the multibyte decoder rarely runs).
+ * utf8.c - UTF-8 validation with a 16- (SSE2) or 8-bytes-at-a-time ASCII fast path
+ * (almost every id and number is ASCII, so the multibyte decoder rarely runs).
  */
 #include "data/utf8.h"
 
 #include <stdint.h>
 #include <string.h>
 
+#if defined(__SSE2__)
+#  include <emmintrin.h>
+#endif
+
 size_t bndl_utf8_invalid_at(const char *str, size_t n) {
   const unsigned char *s = (const unsigned char *)str;
   size_t i = 0;
   while (i < n) {
+#if defined(__SSE2__)
+    while (i + 16 <= n) {
+      __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+      if (_mm_movemask_epi8(x) != 0) /* some byte has its top bit set: not ASCII */
+        break;
+      i += 16;
+    }
+#endif
     if (i + 8 <= n) {
       uint64_t w;
       memcpy(&w, s + i, 8);
