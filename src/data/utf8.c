@@ -1,6 +1,8 @@
 /*
  * utf8.c - UTF-8 validation with a 16- (SSE2) or 8-bytes-at-a-time ASCII fast path
- * (almost every id and number is ASCII, so the multibyte decoder rarely runs).
+ * (almost every id and number is ASCII, so the multibyte decoder rarely runs). NUL is
+ * refused like an invalid byte: every string the library keeps is handed back as a C
+ * string, where a NUL would silently cut it.
  */
 #include "data/utf8.h"
 
@@ -16,9 +18,11 @@ size_t bndl_utf8_invalid_at(const char *str, size_t n) {
   size_t i = 0;
   while (i < n) {
 #if defined(__SSE2__)
+    const __m128i zero = _mm_setzero_si128();
     while (i + 16 <= n) {
       __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-      if (_mm_movemask_epi8(x) != 0) /* some byte has its top bit set: not ASCII */
+      /* stop at a byte with its top bit set (not ASCII) or at a NUL */
+      if (_mm_movemask_epi8(_mm_or_si128(x, _mm_cmpeq_epi8(x, zero))) != 0)
         break;
       i += 16;
     }
@@ -26,12 +30,15 @@ size_t bndl_utf8_invalid_at(const char *str, size_t n) {
     if (i + 8 <= n) {
       uint64_t w;
       memcpy(&w, s + i, 8);
-      if ((w & 0x8080808080808080ull) == 0) {
+      uint64_t has_nul = (w - 0x0101010101010101ull) & ~w & 0x8080808080808080ull;
+      if (((w & 0x8080808080808080ull) | has_nul) == 0) {
         i += 8;
         continue;
       }
     }
     unsigned char c = s[i];
+    if (c == 0)
+      return i; /* U+0000: ids and texts are returned as C strings and cannot hold it */
     if (c < 0x80) {
       i++;
       continue;

@@ -1,5 +1,6 @@
 /*
- * utf8.h - strict UTF-8 validation (RFC 3629: no overlongs, no surrogates, <= U+10FFFF).
+ * utf8.h - strict UTF-8 validation (RFC 3629: no overlongs, no surrogates, <= U+10FFFF)
+ * that also refuses NUL, since the library returns its strings as C strings.
  */
 #ifndef BNDL_DATA_UTF8_H
 #define BNDL_DATA_UTF8_H
