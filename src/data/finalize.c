@@ -130,7 +130,8 @@ static bndl_status compact_events(bndl_dataset *ds, const uint32_t *order, size_
     __typeof__(e->col) s_ = scratch;                      \
     for (size_t k = 0; k < n; k++)                        \
       s_[k] = e->col[order[k]];                           \
-    memcpy(e->col, s_, n * sizeof *e->col);               \
+    if (n) /* no events at all: the columns are NULL */   \
+      memcpy(e->col, s_, n * sizeof *e->col);             \
   } while (0)
   PERMUTE(user); PERMUTE(item); PERMUTE(order); PERMUTE(ts); PERMUTE(qty); PERMUTE(price); PERMUTE(weight); PERMUTE(type);
   PERMUTE(part); PERMUTE(source); PERMUTE(line);
