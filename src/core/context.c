@@ -78,6 +78,13 @@ bndl_status bndl_parallel_for(bndl_context *ctx, int64_t n_tasks, bndl_task_fn f
   return st;
 }
 
+bndl_status bndl_parallel_concurrent(bndl_context *ctx, int64_t n_tasks, bndl_task_fn fn, void *ud, int *ran) {
+  pthread_rwlock_rdlock(&ctx->pool_lock);
+  bndl_status st = bndl_pool_for_concurrent(ctx->pool, n_tasks, fn, ud, ran);
+  pthread_rwlock_unlock(&ctx->pool_lock);
+  return st;
+}
+
 int32_t bndl_context_thread_count(bndl_context *ctx) {
   pthread_rwlock_rdlock(&ctx->pool_lock);
   int32_t n = bndl_pool_threads(ctx->pool);

@@ -32,6 +32,9 @@ void bndl_context_retain(bndl_context *ctx);
 void bndl_context_release(bndl_context *ctx);
 /* Runs tasks on the context's pool (see thread_pool.h for the contract). */
 bndl_status bndl_parallel_for(bndl_context *ctx, int64_t n_tasks, bndl_task_fn fn, void *ud);
+/* Runs n_tasks that must run at the same time, if the pool can (see
+ * bndl_pool_for_concurrent); *ran = 0 otherwise. */
+bndl_status bndl_parallel_concurrent(bndl_context *ctx, int64_t n_tasks, bndl_task_fn fn, void *ud, int *ran);
 int32_t bndl_context_thread_count(bndl_context *ctx);
 bndl_status bndl_context_resize_pool(bndl_context *ctx, int32_t n_threads);
 

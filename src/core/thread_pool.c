@@ -197,12 +197,28 @@ static bndl_status run_inline(int64_t n_tasks, bndl_task_fn fn, void *ud) {
   return st;
 }
 
+static bndl_status run_job(bndl_pool *p, int64_t n_tasks, bndl_task_fn fn, void *ud);
+
 bndl_status bndl_pool_for(bndl_pool *p, int64_t n_tasks, bndl_task_fn fn, void *ud) {
   if (n_tasks <= 0)
     return BNDL_OK;
   if (p->n_started == 0 || n_tasks == 1 || pthread_mutex_trylock(&p->busy) != 0)
     return run_inline(n_tasks, fn, ud);
+  return run_job(p, n_tasks, fn, ud);
+}
 
+bndl_status bndl_pool_for_concurrent(bndl_pool *p, int64_t n_tasks, bndl_task_fn fn, void *ud, int *ran) {
+  *ran = 0;
+  /* every thread claims tasks until none is left, so with n_tasks <= threads each task
+   * gets a thread of its own once the workers wake */
+  if (n_tasks <= 0 || p->n_started + 1 < n_tasks || pthread_mutex_trylock(&p->busy) != 0)
+    return BNDL_OK;
+  *ran = 1;
+  return run_job(p, n_tasks, fn, ud);
+}
+
+/* Runs a job on the pool; the caller holds `busy`, which this releases. */
+static bndl_status run_job(bndl_pool *p, int64_t n_tasks, bndl_task_fn fn, void *ud) {
   pool_job job;
   memset(&job, 0, sizeof job);
   job.fn = fn;

@@ -28,6 +28,10 @@ bndl_status bndl_pool_create(const bndl_allocator *a, int32_t n_threads, bndl_po
 void bndl_pool_destroy(bndl_pool *p);
 int32_t bndl_pool_threads(const bndl_pool *p);
 bndl_status bndl_pool_for(bndl_pool *p, int64_t n_tasks, bndl_task_fn fn, void *ud);
+/* Like bndl_pool_for, but only if all n_tasks can run at the same time (tasks that wait
+ * for each other, such as a producer and its consumer). If the pool has fewer threads
+ * or is busy, nothing runs and *ran = 0: the caller takes its sequential path. */
+bndl_status bndl_pool_for_concurrent(bndl_pool *p, int64_t n_tasks, bndl_task_fn fn, void *ud, int *ran);
 /* Hardware concurrency of the machine (sysconf), at least 1. */
 int32_t bndl_hardware_threads(void);
 

@@ -4,6 +4,7 @@
 #include "data/input.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
@@ -44,10 +45,10 @@ static void z_free(voidpf opaque, voidpf p) {
     a->free(a->user_data, p);
 }
 
-/* Inflates into buf[end, cap). */
-static bndl_status inflate_more(bndl_input *in) {
+/* Inflates into dst[*len, cap), advancing *len; sets *done when the stream ended. */
+static bndl_status inflate_into(bndl_input *in, char *dst, size_t cap, size_t *len, int *done) {
   z_stream *z = in->zstream;
-  while (in->end < in->cap) {
+  while (*len < cap) {
     if (in->zbuf_pos == in->zbuf_len && !in->fd_eof) {
       size_t got = 0;
       BNDL_TRY(read_fd(in, in->zbuf, ZBLOCK, &got));
@@ -60,16 +61,16 @@ static bndl_status inflate_more(bndl_input *in) {
        * a member the file cut short, not a clean end */
       if (z->total_in != 0)
         return bndl_fail(BNDL_ERR_FORMAT, "%s: gzip stream is truncated", in->path);
-      in->eof = 1;
+      *done = 1;
       return BNDL_OK;
     }
     z->next_in = in->zbuf + in->zbuf_pos;
     z->avail_in = (uInt)(in->zbuf_len - in->zbuf_pos);
-    z->next_out = (Bytef *)in->buf + in->end;
-    z->avail_out = (uInt)(in->cap - in->end);
+    z->next_out = (Bytef *)dst + *len;
+    z->avail_out = (uInt)(cap - *len);
     int rc = inflate(z, Z_NO_FLUSH);
     in->zbuf_pos = in->zbuf_len - z->avail_in;
-    in->end = in->cap - z->avail_out;
+    *len = cap - z->avail_out;
     if (rc == Z_STREAM_END) {
       /* Another gzip member may follow (concatenated .gz files are valid gzip). */
       if (inflateReset(z) != Z_OK)
@@ -87,10 +88,143 @@ static bndl_status inflate_more(bndl_input *in) {
 }
 #endif
 
+/* ---- the pipelined mode: a second thread inflates into a ring of blocks */
+
+enum { RING_SLOTS = 4, SLOT_BYTES = 1 << 20 };
+
+struct bndl_input_ring {
+  pthread_mutex_t m;
+  pthread_cond_t changed;
+  char *slot[RING_SLOTS];
+  size_t len[RING_SLOTS];
+  int head, count; /* filled slots: head .. head + count - 1 (mod RING_SLOTS) */
+  size_t taken;    /* bytes of the head slot already handed to the window */
+  int done;        /* the producer has put everything it will */
+  int cancel;      /* the consumer stopped early */
+  bndl_status error;
+};
+
+static void ring_free(const bndl_allocator *a, struct bndl_input_ring *r) {
+  for (int i = 0; i < RING_SLOTS; i++)
+    bndl_free(a, r->slot[i]);
+  pthread_cond_destroy(&r->changed);
+  pthread_mutex_destroy(&r->m);
+  bndl_free(a, r);
+}
+
+bndl_status bndl_input_make_async(bndl_input *in) {
+  if (!in->is_gzip || in->eof)
+    return BNDL_OK; /* plain files read faster than they parse: nothing to overlap */
+  struct bndl_input_ring *r = bndl_zalloc(in->alloc, sizeof *r);
+  if (r == NULL)
+    return BNDL_ERR_OUT_OF_MEMORY;
+  pthread_mutex_init(&r->m, NULL);
+  pthread_cond_init(&r->changed, NULL);
+  for (int i = 0; i < RING_SLOTS; i++) {
+    r->slot[i] = bndl_alloc(in->alloc, SLOT_BYTES);
+    if (r->slot[i] == NULL) {
+      ring_free(in->alloc, r);
+      return BNDL_ERR_OUT_OF_MEMORY;
+    }
+  }
+  in->ring = r;
+  return BNDL_OK;
+}
+
+int bndl_input_is_async(const bndl_input *in) { return in->ring != NULL; }
+
+bndl_status bndl_input_produce(bndl_input *in) {
+  struct bndl_input_ring *r = in->ring;
+  bndl_status st = BNDL_OK;
+  int done = 0;
+  while (!done && st == BNDL_OK) {
+    pthread_mutex_lock(&r->m);
+    while (r->count == RING_SLOTS && !r->cancel)
+      pthread_cond_wait(&r->changed, &r->m);
+    int cancel = r->cancel, idx = (r->head + r->count) % RING_SLOTS;
+    pthread_mutex_unlock(&r->m);
+    if (cancel)
+      break;
+    /* the slot at idx is free and only this thread touches it until it is published */
+    size_t len = 0;
+#ifdef BNDL_HAVE_ZLIB
+    st = inflate_into(in, r->slot[idx], SLOT_BYTES, &len, &done);
+#endif
+    pthread_mutex_lock(&r->m);
+    if (st == BNDL_OK && len) {
+      r->len[idx] = len;
+      r->count++;
+    }
+    if (st != BNDL_OK || done) {
+      r->done = 1;
+      r->error = st;
+    }
+    pthread_cond_broadcast(&r->changed);
+    pthread_mutex_unlock(&r->m);
+  }
+  pthread_mutex_lock(&r->m);
+  r->done = 1;
+  pthread_cond_broadcast(&r->changed);
+  pthread_mutex_unlock(&r->m);
+  return st;
+}
+
+void bndl_input_close_async(bndl_input *in) {
+  if (in->ring) {
+    ring_free(in->alloc, in->ring);
+    in->ring = NULL;
+  }
+}
+
+void bndl_input_cancel(bndl_input *in) {
+  struct bndl_input_ring *r = in->ring;
+  pthread_mutex_lock(&r->m);
+  r->cancel = 1;
+  pthread_cond_broadcast(&r->changed);
+  pthread_mutex_unlock(&r->m);
+}
+
+/* Consumer side: copies ring bytes into buf[end, cap). */
+static bndl_status take_from_ring(bndl_input *in) {
+  struct bndl_input_ring *r = in->ring;
+  pthread_mutex_lock(&r->m);
+  while (r->count == 0 && !r->done)
+    pthread_cond_wait(&r->changed, &r->m);
+  bndl_status st = BNDL_OK;
+  if (r->count == 0) {
+    in->eof = 1;
+    if (r->error != BNDL_OK) /* the producer's own message goes back through the pool */
+      st = bndl_fail(r->error, "%s: decompression failed", in->path);
+  } else {
+    int idx = r->head;
+    pthread_mutex_unlock(&r->m);
+    size_t n = r->len[idx] - r->taken, room = in->cap - in->end;
+    if (n > room)
+      n = room;
+    memcpy(in->buf + in->end, r->slot[idx] + r->taken, n);
+    in->end += n;
+    pthread_mutex_lock(&r->m);
+    r->taken += n;
+    if (r->taken == r->len[idx]) {
+      r->taken = 0;
+      r->head = (r->head + 1) % RING_SLOTS;
+      r->count--;
+      pthread_cond_broadcast(&r->changed);
+    }
+  }
+  pthread_mutex_unlock(&r->m);
+  return st;
+}
+
 static bndl_status fill(bndl_input *in) {
+  if (in->ring)
+    return take_from_ring(in);
   if (in->is_gzip) {
 #ifdef BNDL_HAVE_ZLIB
-    return inflate_more(in);
+    int done = 0;
+    BNDL_TRY(inflate_into(in, in->buf, in->cap, &in->end, &done));
+    in->eof = done;
+    return BNDL_OK;
 #endif
   }
   size_t got = 0;
@@ -184,6 +318,10 @@ bndl_status bndl_input_more(bndl_input *in, size_t max_window) {
 }
 
 void bndl_input_close(bndl_input *in) {
+  if (in->ring) {
+    ring_free(in->alloc, in->ring);
+    in->ring = NULL;
+  }
 #ifdef BNDL_HAVE_ZLIB
   if (in->zstream) {
     inflateEnd(in->zstream);

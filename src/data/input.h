@@ -32,6 +32,7 @@ typedef struct bndl_input {
   size_t begin, end; /* unconsumed decoded bytes */
   int eof;           /* the source has nothing more */
   uint64_t consumed; /* decoded bytes before buf[0] */
+  struct bndl_input_ring *ring; /* pipelined mode, see bndl_input_make_async */
 } bndl_input;
 
 /* Opens path: IO naming the path and strerror on failure; UNSUPPORTED for gzip without
@@ -40,5 +41,17 @@ bndl_status bndl_input_open(bndl_input *in, const bndl_allocator *a, const char 
 /* Reads more (see above). max_window bounds the buffer; past it: BNDL_ERR_LIMIT. */
 bndl_status bndl_input_more(bndl_input *in, size_t max_window);
 void bndl_input_close(bndl_input *in);
+
+/* Pipelined mode (gzip only): one thread runs bndl_input_produce, inflating into a
+ * small ring of 1 MiB blocks, while another parses through bndl_input_more as usual.
+ * Decompression is then hidden behind parsing on a second core. make_async is a no-op
+ * for plain files and for inputs already fully read; is_async says which. The consumer
+ * calls bndl_input_cancel when it stops early so the producer does not wait forever. */
+bndl_status bndl_input_make_async(bndl_input *in);
+int bndl_input_is_async(const bndl_input *in);
+bndl_status bndl_input_produce(bndl_input *in);
+void bndl_input_cancel(bndl_input *in);
+/* Leaves pipelined mode before it started (back to reading on the caller's thread). */
+void bndl_input_close_async(bndl_input *in);
 
 #endif

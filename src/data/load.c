@@ -40,6 +40,50 @@ static bndl_status check_spec(const bndl_table_spec *s, const char *path) {
   return BNDL_OK;
 }
 
+static bndl_status read_rows(bndl_ingest *g, bndl_input *in) {
+  switch (g->spec->format) {
+  case BNDL_FORMAT_DELIMITED: return bndl_read_delimited(g, in);
+  case BNDL_FORMAT_SEQUENCE_LINES: return bndl_read_sequence_lines(g, in);
+  case BNDL_FORMAT_JSON_LINES: return bndl_read_json_lines(g, in);
+  case BNDL_FORMAT_BASKET_JSON: return bndl_read_basket_json(g, in);
+  }
+  return bndl_fail(BNDL_ERR_INTERNAL, "unknown table format %d", (int)g->spec->format);
+}
+
+typedef struct pipeline {
+  bndl_ingest *g;
+  bndl_input *in;
+} pipeline;
+
+/* Task 0 inflates, task 1 parses; a parser that stops early releases the inflater. */
+static bndl_status pipeline_task(void *ud, int64_t task, int32_t worker) {
+  (void)worker;
+  pipeline *p = ud;
+  if (task == 0)
+    return bndl_input_produce(p->in);
+  bndl_status st = read_rows(p->g, p->in);
+  bndl_input_cancel(p->in);
+  return st;
+}
+
+/* Reads all rows, inflating gzip on a second pool thread when one is free. */
+static bndl_status read_input(bndl_dataset *ds, bndl_ingest *g, bndl_input *in) {
+  if (bndl_context_thread_count(ds->ctx) >= 2) {
+    BNDL_TRY(bndl_input_make_async(in));
+    if (bndl_input_is_async(in)) {
+      pipeline p = {g, in};
+      int ran = 0;
+      bndl_status st = bndl_parallel_concurrent(ds->ctx, 2, pipeline_task, &p, &ran);
+      if (ran) {
+        bndl_log(ds->ctx, BNDL_LOG_DEBUG, "%s: inflated on a second thread while parsing", in->path);
+        return st;
+      }
+      bndl_input_close_async(in); /* the pool was busy: read on this thread alone */
+    }
+  }
+  return read_rows(g, in);
+}
+
 bndl_status bndl_load_file(bndl_dataset *ds, const char *path, const bndl_table_spec *spec) {
   BNDL_TRY(check_spec(spec, path));
   bndl_dataset_mark mark;
@@ -51,12 +95,7 @@ bndl_status bndl_load_file(bndl_dataset *ds, const char *path, const bndl_table_
     return st;
   st = bndl_input_open(&in, ds->alloc, path);
   if (st == BNDL_OK) {
-    switch (spec->format) {
-    case BNDL_FORMAT_DELIMITED: st = bndl_read_delimited(&g, &in); break;
-    case BNDL_FORMAT_SEQUENCE_LINES: st = bndl_read_sequence_lines(&g, &in); break;
-    case BNDL_FORMAT_JSON_LINES: st = bndl_read_json_lines(&g, &in); break;
-    case BNDL_FORMAT_BASKET_JSON: st = bndl_read_basket_json(&g, &in); break;
-    }
+    st = read_input(ds, &g, &in);
     bndl_input_close(&in);
   }
   if (st == BNDL_OK)

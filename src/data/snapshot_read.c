@@ -225,9 +225,10 @@ static bndl_status decode_report(const reader *r, bndl_dataset *ds) {
     int64_t dropped = 0;
     for (int k = 1; k <= BNDL_DROP_REASON_COUNT; k++) {
       s->dropped[k] = take_i64(&c);
-      if (s->dropped[k] < 0 || s->dropped[k] > s->rows_read)
+      if (s->dropped[k] < 0 || s->dropped[k] > s->rows_read - dropped) /* 0 <= dropped <= rows_read: no overflow */
         c.bad = 1;
-      dropped += s->dropped[k];
+      else
+        dropped += s->dropped[k];
     }
     if (s->rows_read < 0 || dropped > s->rows_read || s->returns < 0 || s->returns > s->rows_read - dropped)
       c.bad = 1;
