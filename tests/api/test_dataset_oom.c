@@ -21,7 +21,11 @@
  *
  * The slice is the first 400 lines of tests/data/online_retail_sample.csv.gz plus three
  * rows that are dropped (missing customer, bad price, wrong column count), so the drop
- * examples' allocations are in the loop too.
+ * examples' allocations are in the loop too. Finalize, snapshot and split run on the
+ * slice plus a catalogue, JSON-lines reviews, bundle items and user bundles (each with a
+ * row dropped at load or at finalize) under a config with an int, a float and a string
+ * key, so catalogue merging, review texts, bundle indices, pair de-duplication and the
+ * snapshot's config section allocate inside the loop as well.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -43,6 +47,13 @@ enum { SLICE_LINES = 400 };
 static char *plain_path, *gzip_path;
 static bndl_table_spec *retail;
 static bndl_config *split_cfg;
+/* The other table kinds, loaded after the slice for the finalize, snapshot and split
+ * phases, so their allocations (catalogue merge, review texts, bundle CSR, pair
+ * de-duplication, the snapshot's config section) are in the loop too. */
+enum { N_SIDES = 4 };
+static const char *side_paths[N_SIDES];
+static bndl_table_spec *side_specs[N_SIDES];
+static bndl_config *build_cfg; /* one key of each type: int, float, string */
 
 /* ---- what a phase produced, to compare a run with the clean one */
 
@@ -89,13 +100,15 @@ typedef enum phase {
   PHASE_LOAD_GZIP,
   PHASE_LOAD_SECOND, /* the plain slice into a dataset that holds the gzip one: the
                       * rollback must stop at the first file's ids, rows and report */
+  PHASE_LOAD_SIDES,  /* catalogue, JSON-lines reviews, bundle items, user bundles */
   PHASE_FINALIZE,
   PHASE_SNAPSHOT,
   PHASE_SPLIT,
   PHASE_COUNT
 } phase;
-static const char *const phase_names[] = {"load_table (plain)",  "load_table (gzip)",        "load_table (2nd file)",
-                                          "finalize",            "save_buffer + load_buffer", "split"};
+static const char *const phase_names[] = {
+    "load_table (plain)", "load_table (gzip)", "load_table (2nd file)", "load_table (other kinds)",
+    "finalize",           "save_buffer + load_buffer", "split"};
 
 /* The clean run's outcome of each phase. */
 typedef struct reference {
@@ -142,16 +155,42 @@ static void poison_error_slot(void) {
   assert_int_equal(bndl_dataset_finalize(NULL), BNDL_ERR_INVALID_ARGUMENT);
 }
 
-static bndl_dataset *loaded_dataset(bndl_context *ctx, const char *path) {
+/* The slice and the other kinds, under build_cfg. */
+static bndl_dataset *rich_dataset(bndl_context *ctx) {
   bndl_dataset *ds = NULL;
   assert_int_equal(bndl_dataset_create(ctx, &ds), BNDL_OK);
-  assert_int_equal(bndl_dataset_load_table(ds, path, retail), BNDL_OK);
+  assert_int_equal(bndl_dataset_configure(ds, build_cfg), BNDL_OK);
+  assert_int_equal(bndl_dataset_load_table(ds, plain_path, retail), BNDL_OK);
+  for (int i = 0; i < N_SIDES; i++)
+    if (bndl_dataset_load_table(ds, side_paths[i], side_specs[i]) != BNDL_OK)
+      fail_msg("loading %s: %s", side_paths[i], bndl_last_error_message());
   return ds;
 }
 
 static void assert_same_bytes(const bndl_buffer *a, const void *b, size_t b_size, const char *what) {
   if (bndl_buffer_size(a) != b_size || memcmp(bndl_buffer_data(a), b, b_size) != 0)
     fail_msg("%s: the snapshot differs from the clean run's", what);
+}
+
+/* Loaded (at once or after a failure): finalized, it is the same as in the clean run,
+ * down to the bytes of its snapshot. Frees ds. */
+static void finish_load_phase(bndl_dataset *ds, const result *got, reference *ref, const reference *want,
+                              const char *what) {
+  assert_int_equal(bndl_dataset_finalize(ds), BNDL_OK);
+  bndl_buffer *snap = NULL;
+  assert_int_equal(bndl_dataset_save_buffer(ds, &snap), BNDL_OK);
+  if (ref) {
+    ref->r = *got;
+    ref->snapshot_size = bndl_buffer_size(snap);
+    ref->snapshot = malloc(ref->snapshot_size);
+    assert_non_null(ref->snapshot);
+    memcpy(ref->snapshot, bndl_buffer_data(snap), ref->snapshot_size);
+  } else {
+    assert_same_result(got, &want->r, what, "the clean run's");
+    assert_same_bytes(snap, want->snapshot, want->snapshot_size, what);
+  }
+  bndl_buffer_free(snap);
+  bndl_dataset_free(ds);
 }
 
 /* Runs `p` with the n-th allocation failing (0 = none); checks everything the file
@@ -190,25 +229,38 @@ static outcome run_phase(phase p, int64_t n, int persistent, reference *ref) {
       assert_int_equal(bndl_dataset_load_table(ds, path, retail), BNDL_OK);
       describe(ds, &got);
     }
-    /* loaded (at once or after the failure): the same as a fresh dataset, down to the
-     * bytes of its snapshot */
-    assert_int_equal(bndl_dataset_finalize(ds), BNDL_OK);
-    bndl_buffer *snap = NULL;
-    assert_int_equal(bndl_dataset_save_buffer(ds, &snap), BNDL_OK);
-    if (ref) {
-      ref->r = got;
-      ref->snapshot_size = bndl_buffer_size(snap);
-      ref->snapshot = malloc(ref->snapshot_size);
-      assert_non_null(ref->snapshot);
-      memcpy(ref->snapshot, bndl_buffer_data(snap), ref->snapshot_size);
-    } else {
-      assert_same_result(&got, &want->r, what, "the clean run's");
-      assert_same_bytes(snap, want->snapshot, want->snapshot_size, what);
+    finish_load_phase(ds, &got, ref, want, what);
+  } else if (p == PHASE_LOAD_SIDES) {
+    bndl_dataset *ds = NULL;
+    assert_int_equal(bndl_dataset_create(ctx, &ds), BNDL_OK);
+    assert_int_equal(bndl_dataset_configure(ds, build_cfg), BNDL_OK);
+    assert_int_equal(bndl_dataset_load_table(ds, plain_path, retail), BNDL_OK);
+    poison_error_slot();
+    int64_t base = t.n_allocs, failed0 = t.n_failed;
+    arm(&t, n, persistent);
+    o.st = BNDL_OK;
+    for (int i = 0; i < N_SIDES; i++) {
+      result before;
+      describe(ds, &before);
+      bndl_status st = bndl_dataset_load_table(ds, side_paths[i], side_specs[i]);
+      if (st != BNDL_OK && o.st == BNDL_OK) {
+        /* the first failure: check it, then load on without failures */
+        o.st = st;
+        disarm(&t, &o, base, failed0);
+        check_status(&o, what);
+        describe(ds, &got);
+        assert_same_result(&got, &before, what, "the dataset before the failed load");
+        st = bndl_dataset_load_table(ds, side_paths[i], side_specs[i]);
+      }
+      if (st != BNDL_OK)
+        fail_msg("%s: loading %s: %s", what, side_paths[i], bndl_last_error_message());
     }
-    bndl_buffer_free(snap);
-    bndl_dataset_free(ds);
+    if (o.st == BNDL_OK)
+      disarm(&t, &o, base, failed0);
+    describe(ds, &got);
+    finish_load_phase(ds, &got, ref, want, what);
   } else if (p == PHASE_FINALIZE) {
-    bndl_dataset *ds = loaded_dataset(ctx, plain_path);
+    bndl_dataset *ds = rich_dataset(ctx);
     poison_error_slot();
     int64_t base = t.n_allocs, failed0 = t.n_failed;
     arm(&t, n, persistent);
@@ -236,7 +288,7 @@ static outcome run_phase(phase p, int64_t n, int persistent, reference *ref) {
     }
     bndl_dataset_free(ds);
   } else if (p == PHASE_SNAPSHOT) {
-    bndl_dataset *ds = loaded_dataset(ctx, plain_path);
+    bndl_dataset *ds = rich_dataset(ctx);
     assert_int_equal(bndl_dataset_finalize(ds), BNDL_OK);
     bndl_buffer *snap = NULL;
     bndl_dataset *back = NULL;
@@ -267,7 +319,7 @@ static outcome run_phase(phase p, int64_t n, int persistent, reference *ref) {
     bndl_buffer_free(snap);
     bndl_dataset_free(ds);
   } else {
-    bndl_dataset *ds = loaded_dataset(ctx, plain_path);
+    bndl_dataset *ds = rich_dataset(ctx);
     assert_int_equal(bndl_dataset_finalize(ds), BNDL_OK);
     bndl_dataset *parts[3] = {NULL, NULL, NULL};
     poison_error_slot();
@@ -348,6 +400,10 @@ static void test_oom_load_second_file(void **state) {
   (void)state;
   oom_loop(PHASE_LOAD_SECOND);
 }
+static void test_oom_load_other_kinds(void **state) {
+  (void)state;
+  oom_loop(PHASE_LOAD_SIDES);
+}
 static void test_oom_finalize(void **state) {
   (void)state;
   oom_loop(PHASE_FINALIZE);
@@ -389,6 +445,60 @@ static char *make_slice(size_t *len) {
   return s;
 }
 
+static bndl_table_spec *spec(bndl_table_kind kind, bndl_table_format format, const bndl_field *fields,
+                             const char *const *columns, int n) {
+  bndl_table_spec *sp = NULL;
+  assert_int_equal(bndl_table_spec_create(kind, format, &sp), BNDL_OK);
+  for (int i = 0; i < n; i++)
+    assert_int_equal(bndl_table_spec_map(sp, fields[i], columns[i]), BNDL_OK);
+  return sp;
+}
+
+static const char *write_text(const char *text) { return test_write_tmp(".txt", text, strlen(text)); }
+
+/* Each side file also holds a row that is dropped at load or at finalize. */
+static void make_side_files(void) {
+  side_paths[0] = write_text("item,price,cost,stock,category,title\n"
+                             "85123A,2.95,1.20,100,home,WHITE HANGING HEART\n"
+                             "71053,3.50,,5,home,WHITE METAL LANTERN\n"
+                             "NEWITEM1,9.99,4.00,0,toys,Only in the catalogue\n"
+                             "85123A,2.99,,,home,\n"   /* merged into the first at finalize */
+                             "BADPRICE,-1,,,x,y\n"); /* dropped: price */
+  static const bndl_field cat_f[] = {BNDL_FIELD_ITEM, BNDL_FIELD_PRICE, BNDL_FIELD_COST, BNDL_FIELD_STOCK,
+                                     BNDL_FIELD_CATEGORY, BNDL_FIELD_TITLE};
+  static const char *const cat_c[] = {"item", "price", "cost", "stock", "category", "title"};
+  side_specs[0] = spec(BNDL_TABLE_CATALOGUE, BNDL_FORMAT_DELIMITED, cat_f, cat_c, 6);
+
+  side_paths[1] = write_text(
+      "{\"user\":\"17850\",\"item\":\"85123A\",\"rating\":5,\"text\":\"lovely \\u00e9 heart\",\"time\":1291194000}\n"
+      "{\"user\":\"13047\",\"item\":\"71053\",\"rating\":2,\"text\":\"meh\",\"time\":1291195000}\n"
+      "{\"user\":\"x\",\"item\":\"y\",\"rating\":\n" /* dropped: malformed */
+      "{\"user\":\"17850\",\"item\":\"NEWITEM1\",\"rating\":4,\"text\":\"ok\",\"time\":1291196000}\n");
+  static const bndl_field rv_f[] = {BNDL_FIELD_USER, BNDL_FIELD_ITEM, BNDL_FIELD_RATING, BNDL_FIELD_TEXT,
+                                    BNDL_FIELD_TIMESTAMP};
+  static const char *const rv_c[] = {"user", "item", "rating", "text", "time"};
+  side_specs[1] = spec(BNDL_TABLE_REVIEWS, BNDL_FORMAT_JSON_LINES, rv_f, rv_c, 5);
+  assert_int_equal(bndl_table_spec_set_time_format(side_specs[1], "unix"), BNDL_OK);
+
+  side_paths[2] = write_text("bundle,item\nb1,85123A\nb1,71053\nb2,85123A\nb2,NEWITEM1\n"
+                             "b1,85123A\n"); /* dropped at finalize: duplicate pair */
+  static const bndl_field bi_f[] = {BNDL_FIELD_BUNDLE, BNDL_FIELD_ITEM};
+  static const char *const bi_c[] = {"bundle", "item"};
+  side_specs[2] = spec(BNDL_TABLE_BUNDLE_ITEMS, BNDL_FORMAT_DELIMITED, bi_f, bi_c, 2);
+
+  side_paths[3] = write_text("user,bundle,time\n17850,b1,2010-12-01 09:00:00\n13047,b2,2010-12-02 09:00:00\n"
+                             "17850,b2,2010-12-03 09:00:00\n"
+                             "17850,b1,2010-12-01 09:00:00\n"); /* dropped at finalize: duplicate */
+  static const bndl_field ub_f[] = {BNDL_FIELD_USER, BNDL_FIELD_BUNDLE, BNDL_FIELD_TIMESTAMP};
+  static const char *const ub_c[] = {"user", "bundle", "time"};
+  side_specs[3] = spec(BNDL_TABLE_USER_BUNDLES, BNDL_FORMAT_DELIMITED, ub_f, ub_c, 3);
+
+  assert_int_equal(bndl_config_create(&build_cfg), BNDL_OK);
+  assert_int_equal(bndl_config_set(build_cfg, "clean.repeat_window_s", "3600"), BNDL_OK);
+  assert_int_equal(bndl_config_set(build_cfg, "clean.anomaly_z", "4.5"), BNDL_OK);
+  assert_int_equal(bndl_config_set(build_cfg, "clean.unknown_items", "keep"), BNDL_OK);
+}
+
 static int setup(void **state) {
   (void)state;
   size_t len;
@@ -401,6 +511,7 @@ static int setup(void **state) {
   assert_int_equal(gzclose(out), Z_OK);
   free(slice);
   assert_int_equal(bndl_table_spec_preset("online_retail", &retail), BNDL_OK);
+  make_side_files();
   assert_int_equal(bndl_config_create(&split_cfg), BNDL_OK);
   assert_int_equal(bndl_config_set(split_cfg, "split.method", "leave_last_out"), BNDL_OK);
   assert_int_equal(bndl_config_set(split_cfg, "split.with_valid", "1"), BNDL_OK);
@@ -420,6 +531,11 @@ static int setup(void **state) {
   assert_true(r->returns > 0);
   assert_same_result(&refs[PHASE_LOAD_GZIP].r, r, "the gzip slice", "the plain slice's");
   assert_true(refs[PHASE_SPLIT].r.part_events[2] > 0);
+  /* the side files' bad rows that are dropped at load (the others go at finalize) */
+  const result *sides = &refs[PHASE_LOAD_SIDES].r;
+  assert_int_equal(sides->dropped[BNDL_DROP_INVALID_PRICE], r->dropped[BNDL_DROP_INVALID_PRICE] + 1);
+  assert_int_equal(sides->dropped[BNDL_DROP_MALFORMED_ROW], r->dropped[BNDL_DROP_MALFORMED_ROW] + 1);
+  assert_int_equal(sides->reviews, 3);
   assert_int_equal(refs[PHASE_LOAD_SECOND].r.read, 2 * r->read);
   assert_int_equal(refs[PHASE_LOAD_SECOND].r.users, r->users); /* the same ids again */
   return 0;
@@ -431,6 +547,9 @@ static int teardown(void **state) {
     free(refs[p].snapshot);
   bndl_table_spec_free(retail);
   bndl_config_free(split_cfg);
+  bndl_config_free(build_cfg);
+  for (int i = 0; i < N_SIDES; i++)
+    bndl_table_spec_free(side_specs[i]);
   test_tmp_cleanup();
   return 0;
 }
@@ -440,6 +559,7 @@ int main(void) {
       cmocka_unit_test(test_oom_load_plain),
       cmocka_unit_test(test_oom_load_gzip),
       cmocka_unit_test(test_oom_load_second_file),
+      cmocka_unit_test(test_oom_load_other_kinds),
       cmocka_unit_test(test_oom_finalize),
       cmocka_unit_test(test_oom_snapshot),
       cmocka_unit_test(test_oom_split),
