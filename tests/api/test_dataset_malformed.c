@@ -528,6 +528,63 @@ static void test_invalid_json_line(void **state) {
   bndl_table_spec_free(js);
 }
 
+/* Hostile nesting (TARGETS.md R10): a JSON-lines row or a basket document of 200 000
+ * open brackets is refused at the scanner's 64-level cap, quickly, without recursing
+ * 200 000 deep. */
+static void test_hostile_json_nesting(void **state) {
+  fixture *f = *state;
+  enum { DEPTH = 200000 };
+  const char head[] = "{\"user\":\"h1\",\"rating\":5,\"extra\":";
+  size_t len = sizeof head - 1 + DEPTH + 2;
+  char *line = malloc(len + 64);
+  assert_non_null(line);
+  memcpy(line, head, sizeof head - 1);
+  memset(line + sizeof head - 1, '[', DEPTH);
+  memcpy(line + sizeof head - 1 + DEPTH, "\n", 2);
+  const char ok[] = "{\"user\":\"h2\",\"rating\":4}\n";
+  memcpy(line + len - 1, ok, sizeof ok);
+  const char *path = test_write_tmp(".jsonl", line, len - 1 + sizeof ok - 1);
+  bndl_table_spec *js = NULL;
+  assert_int_equal(bndl_table_spec_create(BNDL_TABLE_REVIEWS, BNDL_FORMAT_JSON_LINES, &js), BNDL_OK);
+  assert_int_equal(bndl_table_spec_map(js, BNDL_FIELD_USER, "user"), BNDL_OK);
+  assert_int_equal(bndl_table_spec_map(js, BNDL_FIELD_RATING, "rating"), BNDL_OK);
+  int64_t reviews0 = bndl_dataset_num_reviews(f->ds);
+  assert_int_equal(load(f->ds, path, js), BNDL_OK);
+  assert_int_equal(bndl_dataset_num_reviews(f->ds) - reviews0, 1);
+  assert_contains(example_for(f->ds, BNDL_DROP_MALFORMED_ROW, at_line(path, 1)), "64");
+  bndl_table_spec_free(js);
+
+  /* the same as a basket document: the whole file is refused, naming file and line */
+  char *doc = line;
+  const char doc_head[] = "{\"u1\": [[1, 2]],\n\"u2\": ";
+  memcpy(doc, doc_head, sizeof doc_head - 1);
+  memset(doc + sizeof doc_head - 1, '[', DEPTH);
+  path = test_write_tmp(".json", doc, sizeof doc_head - 1 + DEPTH);
+  bndl_table_spec *baskets = NULL;
+  assert_int_equal(bndl_table_spec_preset("tafeng_baskets", &baskets), BNDL_OK);
+  assert_int_equal(load(f->ds, path, baskets), BNDL_ERR_FORMAT);
+  test_assert_error_contains(at_line(path, 2));
+  bndl_table_spec_free(baskets);
+  free(line);
+}
+
+/* A basket holding something other than item numbers is a FORMAT error whose message
+ * says what is wrong there, not that text follows the document. */
+static void test_basket_error_names_the_problem(void **state) {
+  fixture *f = *state;
+  bndl_table_spec *baskets = NULL;
+  assert_int_equal(bndl_table_spec_preset("tafeng_baskets", &baskets), BNDL_OK);
+  static const char *const docs[] = {"{\"u1\": [[1, 2]],\n\"u2\": [[\"a\"]]}", "{\"u1\": [[1, 2]],\n\"u2\": [[[3]]]}"};
+  for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++) {
+    const char *path = write_text(docs[i]);
+    assert_int_equal(load(f->ds, path, baskets), BNDL_ERR_FORMAT);
+    test_assert_error_contains(at_line(path, 2));
+    if (strstr(bndl_last_error_message(), "text after the document"))
+      fail_msg("misleading message for '%s': %s", docs[i], bndl_last_error_message());
+  }
+  bndl_table_spec_free(baskets);
+}
+
 /* An id holding a NUL byte: whatever the loader decides, a dataset that loads and
  * finalizes must survive its own snapshot (save, then load what was saved). */
 static void test_nul_byte_in_an_id_survives_a_snapshot(void **state) {
@@ -570,6 +627,8 @@ int main(void) {
       T(test_quantity_price_and_event_type_rules),
       T(test_one_megabyte_field),
       T(test_invalid_json_line),
+      T(test_hostile_json_nesting),
+      T(test_basket_error_names_the_problem),
       T(test_nul_byte_in_an_id_survives_a_snapshot),
   };
 #undef T
