@@ -575,14 +575,17 @@ static void test_basket_error_names_the_problem(void **state) {
   bndl_table_spec *baskets = NULL;
   assert_int_equal(bndl_table_spec_preset("tafeng_baskets", &baskets), BNDL_OK);
   static const char *const docs[] = {"{\"u1\": [[1, 2]],\n\"u2\": [[\"a\"]]}", "{\"u1\": [[1, 2]],\n\"u2\": [[[3]]]}"};
+  char misleading[1024] = "";
   for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++) {
     const char *path = write_text(docs[i]);
     assert_int_equal(load(f->ds, path, baskets), BNDL_ERR_FORMAT);
     test_assert_error_contains(at_line(path, 2));
-    if (strstr(bndl_last_error_message(), "text after the document"))
-      fail_msg("misleading message for '%s': %s", docs[i], bndl_last_error_message());
+    if (!misleading[0] && strstr(bndl_last_error_message(), "text after the document"))
+      snprintf(misleading, sizeof misleading, "document %zu: %s", i, bndl_last_error_message());
   }
-  bndl_table_spec_free(baskets);
+  bndl_table_spec_free(baskets); /* before failing: LSan stays quiet about the test */
+  if (misleading[0])
+    fail_msg("misleading message for a basket that holds no item number, %s", misleading);
 }
 
 /* An id holding a NUL byte: whatever the loader decides, a dataset that loads and
