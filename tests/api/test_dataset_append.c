@@ -980,6 +980,77 @@ static void test_concurrent_readers(void **state) {
   bndl_context_free(ctx);
 }
 
+/* ---- returns_kept follows cleaning: a return dropped at finalize is no longer kept */
+
+static void test_returns_kept_after_cleaning(void **state) {
+  (void)state;
+  bndl_context *ctx = new_context();
+  bndl_dataset *ds = new_dataset(ctx);
+  configure(ds, "clean.anomaly_z", "0");
+  /* user 1: a purchase and the same return twice (exact duplicate); user 2: one return
+   * of an item the catalogue does not list */
+  const int64_t users[] = {1, 1, 1, 2}, items[] = {5, 5, 5, 6}, ts[] = {10, 20, 20, 30};
+  const int32_t types[] = {BNDL_EVENT_PURCHASE, BNDL_EVENT_RETURN, BNDL_EVENT_RETURN, BNDL_EVENT_RETURN};
+  const double qty[] = {2, -1, -1, -1};
+  const int64_t listed[] = {5};
+  bndl_catalogue_columns c = BNDL_CATALOGUE_COLUMNS_INIT;
+  c.count = 1;
+  c.item_ids = listed;
+  assert_int_equal(bndl_dataset_add_catalogue(ds, &c), BNDL_OK);
+  bndl_event_columns e = BNDL_EVENT_COLUMNS_INIT;
+  e.count = 4;
+  e.user_ids = users;
+  e.item_ids = items;
+  e.event_types = types;
+  e.timestamps = ts;
+  e.quantities = qty;
+  assert_int_equal(bndl_dataset_add_events(ds, &e), BNDL_OK);
+  assert_int_equal(bndl_dataset_returns_kept(ds), 3); /* before cleaning */
+  assert_int_equal(bndl_dataset_finalize(ds), BNDL_OK);
+  assert_int_equal(bndl_dataset_rows_dropped(ds, BNDL_DROP_DUPLICATE), 1);
+  assert_int_equal(bndl_dataset_rows_dropped(ds, BNDL_DROP_UNKNOWN_ITEM), 1);
+  assert_int_equal(bndl_dataset_returns_kept(ds), 1);
+  assert_float_equal(feature(ds, BNDL_ENTITY_USER, find_id(ds, BNDL_ENTITY_USER, "1"), "returns"), 1, 0);
+  bndl_dataset_free(ds);
+  bndl_context_free(ctx);
+}
+
+/* ---- timestamps far apart: int64 seconds, any value the type holds
+ *
+ * reference_time - ts is taken in int64 by the feature and decay code; with events 1e19 s
+ * apart that overflows (UB: UBSan aborts here; a release build gets a negative
+ * recency). Either refusing such times or computing in double is fine; a negative
+ * recency or a crash is not. Kept last: under UBSan it ends the process. */
+
+static void test_far_apart_timestamps(void **state) {
+  (void)state;
+  bndl_context *ctx = new_context();
+  bndl_dataset *ds = new_dataset(ctx);
+  const int64_t users[] = {1, 2}, items[] = {3, 3};
+  const int64_t ts[] = {-5000000000000000000, 5000000000000000000};
+  bndl_event_columns e = BNDL_EVENT_COLUMNS_INIT;
+  e.count = 2;
+  e.user_ids = users;
+  e.item_ids = items;
+  e.timestamps = ts;
+  bndl_status st = bndl_dataset_add_events(ds, &e);
+  if (st == BNDL_OK)
+    st = bndl_dataset_finalize(ds);
+  if (st == BNDL_OK && bndl_dataset_rows_dropped(ds, BNDL_DROP_INVALID_TIMESTAMP) == 0) {
+    /* kept: user 1's last event is 1e19 s (1.157e14 days) before the reference time */
+    float recency = feature(ds, BNDL_ENTITY_USER, find_id(ds, BNDL_ENTITY_USER, "1"), "recency_days");
+    if (!(fabs(recency - 1e19 / 86400.0) < 1e-3 * (1e19 / 86400.0)))
+      fail_msg("recency_days of an event 1e19 s before the reference time is %g, not %g", (double)recency,
+               1e19 / 86400.0);
+  } else if (st != BNDL_OK) {
+    /* refused: with a message, and the dataset is not half-built */
+    assert_true(st == BNDL_ERR_INVALID_ARGUMENT || st == BNDL_ERR_FORMAT || st == BNDL_ERR_LIMIT);
+    assert_false(bndl_dataset_is_finalized(ds));
+  }
+  bndl_dataset_free(ds);
+  bndl_context_free(ctx);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_int_and_string_ids_are_one_entity),
@@ -994,6 +1065,8 @@ int main(void) {
       cmocka_unit_test(test_anomalous_users),
       cmocka_unit_test(test_build_calls_after_finalize_are_state_errors),
       cmocka_unit_test(test_concurrent_readers),
+      cmocka_unit_test(test_returns_kept_after_cleaning),
+      cmocka_unit_test(test_far_apart_timestamps), /* last: see its comment */
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
