@@ -2,9 +2,10 @@
  * features.c - behaviour features per user and per item, computed at finalize from the
  * kept rows only (a split computes its own from its own rows: no leakage).
  *
- * Times are in days for datasets with timestamps and in ordinal steps for datasets
- * without (the column names say which). Unknown values are NaN, never 0: a user with no
- * purchase has no purchase recency, not a recency of zero.
+ * Time spans are computed in double precision (timestamps may lie anywhere in int64, so
+ * their difference could overflow) and are in days for datasets with timestamps and in
+ * ordinal steps for datasets without (the column names say which). Unknown values are
+ * NaN, never 0: a user with no purchase has no purchase recency, not a recency of zero.
  */
 #include <math.h>
 #include <string.h>
@@ -141,8 +142,8 @@ bndl_status bndl_build_features(bndl_dataset *ds) {
     }
     f[U_WEIGHT] = (float)weight;
     if (hi > lo) {
-      double tenure = (double)(ds->reference_time - e->ts[lo]) / unit;
-      f[U_RECENCY] = (float)((double)(ds->reference_time - e->ts[hi - 1]) / unit);
+      double tenure = ((double)ds->reference_time - (double)e->ts[lo]) / unit;
+      f[U_RECENCY] = (float)(((double)ds->reference_time - (double)e->ts[hi - 1]) / unit);
       f[U_TENURE] = (float)tenure;
       f[U_PURCHASE_FREQ] = (float)(purchase_orders / (tenure > 1 ? tenure : 1) * 30.0);
     } else {
@@ -150,7 +151,7 @@ bndl_status bndl_build_features(bndl_dataset *ds) {
       f[U_PURCHASE_FREQ] = 0;
     }
     f[U_PURCHASE_RECENCY] =
-        last_purchase == INT64_MIN ? NAN : (float)((double)(ds->reference_time - last_purchase) / unit);
+        last_purchase == INT64_MIN ? NAN : (float)(((double)ds->reference_time - (double)last_purchase) / unit);
   }
   /* reviews add to ratings and review counts */
   for (size_t r = 0; r < ds->rv.n; r++) {
@@ -184,7 +185,7 @@ bndl_status bndl_build_features(bndl_dataset *ds) {
     g[I_MARGIN_RATE] = (float)((price - cost) / price);
     g[I_STOCK] = ds->cat.stock[i] >= 0 ? (float)ds->cat.stock[i] : NAN;
     g[I_MEAN_RATING] = item_rating[2 * i + 1] > 0 ? (float)(item_rating[2 * i] / item_rating[2 * i + 1]) : NAN;
-    g[I_RECENCY] = item_last[i] == INT64_MIN ? NAN : (float)((double)(ds->reference_time - item_last[i]) / unit);
+    g[I_RECENCY] = item_last[i] == INT64_MIN ? NAN : (float)(((double)ds->reference_time - (double)item_last[i]) / unit);
   }
 done:
   bndl_free(a, order_seen);

@@ -26,7 +26,7 @@ double bndl_event_weight(const bndl_dataset *ds, const double w[BNDL_EVENT_TYPE_
   else if (by_qty && (t == BNDL_EVENT_PURCHASE || t == BNDL_EVENT_RETURN || t == BNDL_EVENT_CART))
     v *= fabs(e->qty[i]);
   if (half_life_s > 0) {
-    double age = (double)(ds->reference_time - e->ts[i]);
+    double age = ((double)ds->reference_time - (double)e->ts[i]);
     v *= exp2(-(age > 0 ? age : 0) / half_life_s);
   }
   return v;

@@ -207,7 +207,14 @@ bndl_status bndl_read_basket_json(bndl_ingest *g, bndl_input *in) {
       while (bndl_json_next(&j, ']', &first_item)) {
         const char *p;
         size_t n;
-        if (bndl_json_peek(&j) != BNDL_JSON_NUMBER || !bndl_json_number(&j, &p, &n))
+        if (bndl_json_peek(&j) != BNDL_JSON_NUMBER) {
+          if (!j.error) {
+            j.error = "a basket item is not a number";
+            j.error_at = j.i;
+          }
+          goto syntax;
+        }
+        if (!bndl_json_number(&j, &p, &n))
           goto syntax;
         n_items++;
         sentinel = n_items == 1 && n == 2 && memcmp(p, "-1", 2) == 0;

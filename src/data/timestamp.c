@@ -95,12 +95,12 @@ static int parse_iso(const char *s, size_t n, int64_t *out) {
       i++;
     } else if (i < n && (s[i] == '+' || s[i] == '-')) {
       int sign = s[i++] == '-' ? -1 : 1, th, tm = 0;
-      if (!read_digits(s, n, &i, 2, 2, &th))
+      if (!read_digits(s, n, &i, 2, 2, &th) || th > 23)
         return 0;
-      if (i < n && s[i] == ':')
-        i++;
-      if (i < n && !read_digits(s, n, &i, 2, 2, &tm))
-        return 0;
+      int colon = i < n && s[i] == ':';
+      i += (size_t)colon;
+      if ((colon || i < n) && (!read_digits(s, n, &i, 2, 2, &tm) || tm > 59))
+        return 0; /* "+05:" and "+05:7" are incomplete, "+05:99" is no offset */
       tz = sign * (th * 3600 + tm * 60);
     }
   }
