@@ -40,10 +40,11 @@
  * Users u0..u11. u0..u9 have n_events(u) = 1..9, 12 events; event k of user u is at
  * BASE + k*1000 + u*10 (u3's last two share a time: a tie at the holdout boundary), item
  * "i<(3u+k) % 15>" (distinct within a user), type purchase except every fourth (view)
- * and u9's event 1 (a return). u10 buys 3 times only after CUT, u11 3 times only before
+ * and u9's event 1 (a return). u10 buys 3 times only from CUT on, u11 3 times only before
  * VCUT. Each user also reviews the items of its first and last event (1 s after them),
  * and has u % 4 user-bundle rows at BASE + j*1500 + u. */
-enum { N_USERS = 12, BASE = 1600000000, VCUT = BASE + 2500, CUT = BASE + 4500 };
+/* the cuts fall exactly on events (u4's third, u6's fifth, u10's first): at the cut is after it */
+enum { N_USERS = 12, BASE = 1600000000, VCUT = BASE + 2040, CUT = BASE + 4060 };
 
 static int n_events(int u) {
   static const int n[N_USERS] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 3, 3};
@@ -52,7 +53,7 @@ static int n_events(int u) {
 
 static int64_t event_ts(int u, int k) {
   if (u == 10)
-    return CUT + 100 + k;
+    return CUT + 100 * k;
   if (u == 11)
     return BASE + k;
   if (u == 3 && k == 3)
