@@ -350,6 +350,7 @@ typedef struct retail_columns {
 
 typedef struct retail_truth {
   int64_t rows, no_customer, cancellations, bad_quantity, bad_price, duplicates, kept, returns_kept;
+  string_set customers; /* every customer of the file, kept rows or not */
   string_set users, items;
   int64_t *user_purchases, *user_returns; /* by the set's index */
   double *item_qty_sold, *item_qty_returned;
@@ -369,6 +370,7 @@ static void retail_parse(const char *path, const retail_columns *cols, retail_tr
   int c_price = column(header, nh, cols->price), c_cust = column(header, nh, cols->customer);
   for (int i = 0; i < nh; i++)
     free(header[i]);
+  set_init(&t->customers, 8192);
   set_init(&t->users, 8192);
   set_init(&t->items, 8192);
   string_set seen; /* exact-duplicate keys of rows past the row checks */
@@ -389,6 +391,7 @@ static void retail_parse(const char *path, const retail_columns *cols, retail_tr
       t->no_customer++;
       continue;
     }
+    set_find(&t->customers, fields[c_cust], strlen(fields[c_cust]), 1, NULL);
     double qty = strtod(fields[c_qty], NULL), price = strtod(fields[c_price], NULL);
     if (qty == 0 || (qty < 0 && !is_return)) {
       t->bad_quantity++;
@@ -435,6 +438,7 @@ static void retail_parse(const char *path, const retail_columns *cols, retail_tr
 }
 
 static void retail_free(retail_truth *t) {
+  set_free(&t->customers);
   set_free(&t->users);
   set_free(&t->items);
   free(t->user_purchases);
@@ -461,6 +465,8 @@ static void check_retail(const char *file, const char *preset, const retail_colu
   assert_int_equal(t.rows, source_rows);
   assert_int_equal(t.no_customer, source_no_customer);
   assert_int_equal(t.cancellations, source_cancellations);
+  assert_int_equal(t.customers.count, source_customers);
+  /* customers all of whose rows fail a row check are no users of the dataset */
   assert_true(t.users.count <= source_customers);
 
   const char *files[1] = {file}, *presets[1] = {preset};
