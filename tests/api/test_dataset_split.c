@@ -627,8 +627,11 @@ static void test_fixed_split_youshu(void **state) {
   const char *paths[5];
   for (int f = 0; f < 5; f++) {
     const char *p = test_shared_path(files[f]);
-    if (p == NULL)
+    if (p == NULL) {
+      for (int k = 0; k < f; k++)
+        free((char *)paths[k]);
       skip();
+    }
     paths[f] = strdup(p);
   }
   bndl_context *ctx = new_context(3);
