@@ -140,6 +140,11 @@ static bndl_status parse_header(reader *r) {
                        "overlaps another", r->label, t, (unsigned long long)off, (unsigned long long)len);
     if (find(r, tag))
       return bndl_fail(BNDL_ERR_FORMAT, "'%s': section %s appears twice", r->label, t);
+    /* The writer pads with zeros: anything else there is damage, even if no reader uses it. */
+    for (uint64_t k = prev_end; k < off; k++)
+      if (b[k] != 0)
+        return bndl_fail(BNDL_ERR_FORMAT, "'%s': non-zero padding byte at offset %llu before section %s", r->label,
+                         (unsigned long long)k, t);
     if (CHECK_CRC && bndl_crc32(0, b + off, (size_t)len) != crc)
       return bndl_fail(BNDL_ERR_FORMAT, "'%s': section %s checksum mismatch (corrupt data)", r->label, t);
     r->tags[r->n] = tag;
@@ -150,6 +155,8 @@ static bndl_status parse_header(reader *r) {
     r->n++;
     prev_end = end;
   }
+  if (prev_end != r->len)
+    return corrupt(r, "bytes after the last section");
   return BNDL_OK;
 }
 
