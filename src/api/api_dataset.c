@@ -150,41 +150,26 @@ bndl_status bndl_dataset_find(const bndl_dataset *ds, bndl_entity entity, const 
 
 /* ---- report */
 
-int64_t bndl_dataset_rows_read(const bndl_dataset *ds) {
-  if (!bndl_handle_is(ds, BNDL_MAGIC_DATASET))
-    return 0;
-  int64_t n = 0;
-  for (size_t i = 0; i < ds->report.n_sources; i++)
-    n += ds->report.sources[i].rows_read;
-  return n;
+/* Report totals of a valid handle, or all zeros. */
+static bndl_report_totals totals_of(const bndl_dataset *ds) {
+  bndl_report_totals t;
+  memset(&t, 0, sizeof t);
+  if (bndl_handle_is(ds, BNDL_MAGIC_DATASET))
+    bndl_report_sum(&ds->report, &t);
+  return t;
 }
 
-int64_t bndl_dataset_rows_kept(const bndl_dataset *ds) {
-  if (!bndl_handle_is(ds, BNDL_MAGIC_DATASET))
-    return 0;
-  int64_t n = 0;
-  for (size_t i = 0; i < ds->report.n_sources; i++)
-    n += bndl_source_kept(&ds->report.sources[i]);
-  return n;
-}
+int64_t bndl_dataset_rows_read(const bndl_dataset *ds) { return totals_of(ds).read; }
+
+int64_t bndl_dataset_rows_kept(const bndl_dataset *ds) { return totals_of(ds).kept; }
 
 int64_t bndl_dataset_rows_dropped(const bndl_dataset *ds, bndl_drop_reason reason) {
-  if (!bndl_handle_is(ds, BNDL_MAGIC_DATASET) || reason < 1 || (int)reason > BNDL_DROP_REASON_COUNT)
+  if (reason < 1 || (int)reason > BNDL_DROP_REASON_COUNT)
     return 0;
-  int64_t n = 0;
-  for (size_t i = 0; i < ds->report.n_sources; i++)
-    n += ds->report.sources[i].dropped[reason];
-  return n;
+  return totals_of(ds).dropped[reason];
 }
 
-int64_t bndl_dataset_returns_kept(const bndl_dataset *ds) {
-  if (!bndl_handle_is(ds, BNDL_MAGIC_DATASET))
-    return 0;
-  int64_t n = 0;
-  for (size_t i = 0; i < ds->report.n_sources; i++)
-    n += ds->report.sources[i].returns;
-  return n;
-}
+int64_t bndl_dataset_returns_kept(const bndl_dataset *ds) { return totals_of(ds).returns; }
 
 bndl_status bndl_dataset_drop_example(const bndl_dataset *ds, bndl_drop_reason reason, int32_t index,
                                       const char **out) {

@@ -78,12 +78,10 @@ void *bndl_alloc_array(const bndl_allocator *a, size_t count, size_t elem) {
 }
 
 void *bndl_zalloc_array(const bndl_allocator *a, size_t count, size_t elem) {
-  size_t n;
-  if (!bndl_mul_size(count, elem, &n)) {
-    bndl_fail(BNDL_ERR_OUT_OF_MEMORY, "out of memory: %zu elements of %zu bytes overflow size_t", count, elem);
-    return NULL;
-  }
-  return bndl_zalloc(a, n);
+  void *p = bndl_alloc_array(a, count, elem);
+  if (p)
+    memset(p, 0, count * elem); /* cannot overflow: alloc_array checked it */
+  return p;
 }
 
 void *bndl_realloc_array(const bndl_allocator *a, void *p, size_t old_count, size_t new_count, size_t elem) {

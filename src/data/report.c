@@ -176,23 +176,26 @@ bndl_status bndl_report_drop(bndl_report *r, int32_t source, bndl_drop_reason re
   return BNDL_OK;
 }
 
-static void totals(const bndl_report *r, int64_t *read, int64_t *dropped) {
-  memset(dropped, 0, sizeof(int64_t) * (BNDL_DROP_REASON_COUNT + 1));
-  *read = 0;
+void bndl_report_sum(const bndl_report *r, bndl_report_totals *t) {
+  memset(t, 0, sizeof *t);
   for (size_t i = 0; i < r->n_sources; i++) {
-    *read += r->sources[i].rows_read;
+    const bndl_source *s = &r->sources[i];
+    t->read += s->rows_read;
+    t->returns += s->returns;
     for (int k = 1; k <= BNDL_DROP_REASON_COUNT; k++)
-      dropped[k] += r->sources[i].dropped[k];
+      t->dropped[k] += s->dropped[k];
   }
+  for (int k = 1; k <= BNDL_DROP_REASON_COUNT; k++)
+    t->dropped[0] += t->dropped[k];
+  t->kept = t->read - t->dropped[0];
 }
 
 void bndl_report_json(const bndl_report *r, bndl_strbuf *b) {
-  int64_t read, dropped[BNDL_DROP_REASON_COUNT + 1], all_dropped = 0;
-  totals(r, &read, dropped);
-  for (int k = 1; k <= BNDL_DROP_REASON_COUNT; k++)
-    all_dropped += dropped[k];
+  bndl_report_totals t;
+  bndl_report_sum(r, &t);
+  const int64_t *dropped = t.dropped;
   bndl_strbuf_printf(b, "{\"rows_read\":%lld,\"rows_kept\":%lld,\"rows_dropped\":%lld,\"inputs\":[",
-                     (long long)read, (long long)(read - all_dropped), (long long)all_dropped);
+                     (long long)t.read, (long long)t.kept, (long long)t.dropped[0]);
   for (size_t i = 0; i < r->n_sources; i++) {
     const bndl_source *s = &r->sources[i];
     bndl_strbuf_puts(b, i ? ",{\"label\":" : "{\"label\":");
@@ -231,12 +234,10 @@ void bndl_report_json(const bndl_report *r, bndl_strbuf *b) {
 }
 
 void bndl_report_text(const bndl_report *r, bndl_strbuf *b) {
-  int64_t read, dropped[BNDL_DROP_REASON_COUNT + 1], all_dropped = 0;
-  totals(r, &read, dropped);
-  for (int k = 1; k <= BNDL_DROP_REASON_COUNT; k++)
-    all_dropped += dropped[k];
-  bndl_strbuf_printf(b, "rows read %lld = kept %lld + dropped %lld\n", (long long)read,
-                     (long long)(read - all_dropped), (long long)all_dropped);
+  bndl_report_totals t;
+  bndl_report_sum(r, &t);
+  bndl_strbuf_printf(b, "rows read %lld = kept %lld + dropped %lld\n", (long long)t.read, (long long)t.kept,
+                     (long long)t.dropped[0]);
   for (size_t i = 0; i < r->n_sources; i++) {
     const bndl_source *s = &r->sources[i];
     bndl_strbuf_printf(b, "  %s: read %lld, kept %lld", s->label, (long long)s->rows_read,

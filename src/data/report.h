@@ -44,6 +44,12 @@ typedef struct bndl_report_mark {
 void bndl_report_mark_get(const bndl_report *r, bndl_report_mark *m);
 void bndl_report_rollback(bndl_report *r, const bndl_report_mark *m);
 int64_t bndl_source_kept(const bndl_source *s);
+/* Sums over all sources. */
+typedef struct bndl_report_totals {
+  int64_t read, kept, returns;
+  int64_t dropped[BNDL_DROP_REASON_COUNT + 1]; /* [0] = all reasons */
+} bndl_report_totals;
+void bndl_report_sum(const bndl_report *r, bndl_report_totals *t);
 /* Counts a dropped row and keeps an example message
  *   "<label>:<line>: field '<field>' value '<value>': <why>"
  * (line <= 0 is printed as "row <-line>" for in-memory rows). With strict set, returns
