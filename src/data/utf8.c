@@ -26,6 +26,8 @@ size_t bndl_utf8_invalid_at(const char *str, size_t n) {
         break;
       i += 16;
     }
+    if (i == n)
+      break; /* the vector loop may end exactly at the end */
 #endif
     if (i + 8 <= n) {
       uint64_t w;
