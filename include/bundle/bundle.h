@@ -93,6 +93,26 @@ BNDL_API int32_t bndl_context_threads(const bndl_context *ctx);
 BNDL_API bndl_status bndl_context_set_seed(bndl_context *ctx, uint64_t seed);
 BNDL_API uint64_t bndl_context_seed(const bndl_context *ctx);
 
+/* ---- Compute backends. Every numeric algorithm runs on the context's backend: "ref"
+ * (portable C, always built, the reference every other backend is tested against),
+ * "openblas" and "onednn" when they were found at build time. A new context uses
+ * $BNDL_BACKEND if set, else "auto" (the fastest one built: onednn, openblas, ref).
+ * Operations a backend lacks run on the next one that has them (logged once at INFO). */
+
+/* Selects a backend by name ("auto", "ref", "openblas", "onednn"). A known backend that
+ * was not built: BNDL_ERR_UNSUPPORTED naming those that were; an unknown name:
+ * BNDL_ERR_NOT_FOUND. Waits for running operations. @thread any */
+BNDL_API bndl_status bndl_context_set_backend(bndl_context *ctx, const char *name);
+/* Name of the backend in use, and a description of what actually runs (library, ISA,
+ * threading). Static strings or owned by the context (valid until the next
+ * set_backend). NULL for an invalid handle. @thread any */
+BNDL_API const char *bndl_context_backend(const bndl_context *ctx);
+BNDL_API const char *bndl_context_backend_info(const bndl_context *ctx);
+/* The backends this library knows, built or not: names by index (NULL past the end),
+ * and whether a name was built in (1) or not (0). */
+BNDL_API const char *bndl_backend_name(int32_t index);
+BNDL_API int32_t bndl_backend_available(const char *name);
+
 /* ===================================================================================
  * Config: typed key/value options (keys in bundle_types.h, bndl_key)
  * =================================================================================== */

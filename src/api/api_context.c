@@ -1,14 +1,23 @@
 /*
  * api_context.c - public entry points of bndl_context.
  */
+#include <string.h>
+
 #include "api/api_check.h"
 #include "bundle/bundle.h"
 #include "core/context.h"
 #include "core/reentry.h"
+#include "runtime/runtime.h"
 
 bndl_status bndl_context_create(const bndl_context_desc *desc, bndl_context **out) {
   BNDL_CHECK_PTR(out);
-  BNDL_API_RETURN(bndl_context_new(desc, out));
+  bndl_context *ctx = NULL;
+  bndl_status st = bndl_context_new(desc, &ctx);
+  if (st == BNDL_OK && (st = bndl_runtime_attach(ctx, NULL)) != BNDL_OK)
+    bndl_context_release(ctx);
+  if (st == BNDL_OK)
+    *out = ctx;
+  BNDL_API_RETURN(st);
 }
 
 void bndl_context_free(bndl_context *ctx) {
@@ -61,6 +70,30 @@ bndl_status bndl_context_set_seed(bndl_context *ctx, uint64_t seed) {
   BNDL_CHECK_HANDLE(ctx, BNDL_MAGIC_CONTEXT, "bndl_context");
   atomic_store(&ctx->seed, seed);
   return BNDL_OK;
+}
+
+bndl_status bndl_context_set_backend(bndl_context *ctx, const char *name) {
+  BNDL_CHECK_HANDLE(ctx, BNDL_MAGIC_CONTEXT, "bndl_context");
+  BNDL_CHECK_PTR(name);
+  BNDL_TRY(check_not_reentrant(__func__));
+  BNDL_API_RETURN(bndl_runtime_select(ctx, name));
+}
+
+const char *bndl_context_backend(const bndl_context *ctx) {
+  return bndl_handle_is(ctx, BNDL_MAGIC_CONTEXT) ? bndl_runtime_name(ctx) : NULL;
+}
+
+const char *bndl_context_backend_info(const bndl_context *ctx) {
+  return bndl_handle_is(ctx, BNDL_MAGIC_CONTEXT) ? bndl_runtime_describe(ctx) : NULL;
+}
+
+const char *bndl_backend_name(int32_t index) { return bndl_runtime_builtin_name(index); }
+
+int32_t bndl_backend_available(const char *name) {
+  for (int32_t i = 0; name && bndl_runtime_builtin_name(i); i++)
+    if (strcmp(bndl_runtime_builtin_name(i), name) == 0)
+      return bndl_runtime_builtin_available(i);
+  return 0;
 }
 
 uint64_t bndl_context_seed(const bndl_context *ctx) {

@@ -59,6 +59,8 @@ void bndl_context_release(bndl_context *ctx) {
   if (atomic_fetch_sub(&ctx->refs, 1) != 1)
     return;
   ctx->magic = BNDL_MAGIC_FREED;
+  if (ctx->runtime_release)
+    ctx->runtime_release(ctx->runtime);
   bndl_pool_destroy(ctx->pool);
   if (ctx->log.has_sink && ctx->log.release)
     ctx->log.release(ctx->log.user_data);

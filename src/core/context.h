@@ -25,6 +25,10 @@ struct bndl_context {
   pthread_rwlock_t pool_lock; /* read: using `pool`; write: swapping it (set_threads) */
   bndl_pool *pool;
   atomic_uint_fast64_t seed;
+  /* The compute runtime (runtime/runtime.c) lives above core: core only keeps it and
+   * calls its release when the context goes. */
+  struct bndl_runtime *runtime;
+  void (*runtime_release)(struct bndl_runtime *);
 };
 
 bndl_status bndl_context_new(const bndl_context_desc *desc, bndl_context **out);
