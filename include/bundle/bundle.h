@@ -292,6 +292,90 @@ BNDL_API bndl_status bndl_dataset_load_buffer(bndl_context *ctx, const void *dat
                                               bndl_dataset **out);
 
 /* ===================================================================================
+ * Similarity: exact top-k neighbours, computed in blocks with bounded memory
+ * =================================================================================== */
+
+/* Item-item similarity over the dataset's weighted user x item matrix (interactions
+ * with weight <= 0 are ignored). Measure and parameters from the 500s keys of cfg (NULL
+ * = defaults): cosine, asymmetric_cosine (alpha), jaccard, bm25 and tfidf (weighted
+ * cosine), lift and pmi (co-occurrence). Rows are item indices of the dataset; each row
+ * keeps its k best neighbours, score descending, ties by lower index. Memory stays
+ * within sim.max_bytes whatever the catalogue size (never an n x n matrix).
+ * Deterministic for any thread count. ds must be finalized. @thread any */
+BNDL_API bndl_status bndl_similarity_items(const bndl_dataset *ds, const bndl_config *cfg, bndl_neighbors **out);
+/* The same between users (rows and columns are user indices). */
+BNDL_API bndl_status bndl_similarity_users(const bndl_dataset *ds, const bndl_config *cfg, bndl_neighbors **out);
+/* Top-k of each query row against the item rows of two float32 embedding tables
+ * (n_queries x dim and n_items x dim, 2-D views, rows may be strided), by cosine or dot,
+ * through the context's GEMM in blocks. @thread any */
+BNDL_API bndl_status bndl_similarity_embeddings(bndl_context *ctx, const bndl_tensor_view *queries,
+                                                const bndl_tensor_view *items, bndl_metric metric, int32_t k,
+                                                bndl_neighbors **out);
+BNDL_API int64_t bndl_neighbors_rows(const bndl_neighbors *nb);
+BNDL_API int64_t bndl_neighbors_nnz(const bndl_neighbors *nb);
+/* Neighbours of one row (pointers valid while nb lives). */
+BNDL_API bndl_status bndl_neighbors_row(const bndl_neighbors *nb, int64_t row, const int32_t **cols,
+                                        const float **scores, int32_t *count);
+/* The whole result as CSR (indptr has rows + 1 entries). */
+BNDL_API bndl_status bndl_neighbors_csr(const bndl_neighbors *nb, const int64_t **indptr, const int32_t **cols,
+                                        const float **scores);
+BNDL_API void bndl_neighbors_free(bndl_neighbors *nb);
+
+/* ===================================================================================
+ * Co-purchase mining: baskets, frequent itemsets (FP-growth), association rules
+ * =================================================================================== */
+
+/* Frequent itemsets of the dataset's baskets (basket.by: orders, sessions, time windows
+ * or whole user histories; basket.event_types) with support >= fp.min_support (and count
+ * >= fp.min_count), length <= fp.max_len. Items in each set ascending. @thread any */
+BNDL_API bndl_status bndl_copurchase_itemsets(const bndl_dataset *ds, const bndl_config *cfg, bndl_itemsets **out);
+BNDL_API int64_t bndl_itemsets_count(const bndl_itemsets *sets);
+/* Number of baskets mined (the denominator of every support). */
+BNDL_API int64_t bndl_itemsets_baskets(const bndl_itemsets *sets);
+BNDL_API bndl_status bndl_itemsets_get(const bndl_itemsets *sets, int64_t index, const int32_t **items,
+                                       int32_t *length, int64_t *count);
+/* Association rules A -> C from the itemsets (rule.min_confidence, rule.min_lift). */
+BNDL_API bndl_status bndl_itemsets_rules(const bndl_itemsets *sets, const bndl_config *cfg, bndl_rules **out);
+BNDL_API void bndl_itemsets_free(bndl_itemsets *sets);
+BNDL_API int64_t bndl_rules_count(const bndl_rules *rules);
+BNDL_API bndl_status bndl_rules_get(const bndl_rules *rules, int64_t index, const int32_t **antecedent,
+                                    int32_t *n_antecedent, const int32_t **consequent, int32_t *n_consequent,
+                                    bndl_rule_metrics *metrics);
+BNDL_API void bndl_rules_free(bndl_rules *rules);
+/* Complementary items: for each item, the items most often bought in the same baskets,
+ * ranked by lift (pairs below fp.min_count are left out), k = sim.k. @thread any */
+BNDL_API bndl_status bndl_copurchase_complements(const bndl_dataset *ds, const bndl_config *cfg,
+                                                 bndl_neighbors **out);
+
+/* ===================================================================================
+ * Closed-form item models: EASE and low-rank item factors
+ * =================================================================================== */
+
+/* Bytes a dense item model of `kind` ("ease" or "factors") would need for ds under cfg,
+ * so callers can decide before building. @thread any */
+BNDL_API bndl_status bndl_item_model_memory(const bndl_dataset *ds, const bndl_config *cfg, const char *kind,
+                                            int64_t *bytes);
+/* EASE (Steck, WWW 2019): B = I - P diag(1/diag(P)), P = (X^T X + lambda I)^-1, X the
+ * binary user x item matrix. Refused with BNDL_ERR_LIMIT above model.max_items items or
+ * model.max_bytes bytes (the message states the need). @thread any */
+BNDL_API bndl_status bndl_item_model_ease(const bndl_dataset *ds, const bndl_config *cfg, bndl_item_model **out);
+/* Item factors: the leading factors.rank eigenvectors of the item Gram matrix X^T X,
+ * scaled by the square roots of their eigenvalues (items x rank). @thread any */
+BNDL_API bndl_status bndl_item_model_factors(const bndl_dataset *ds, const bndl_config *cfg,
+                                             bndl_item_model **out);
+/* The model's matrix: items x items (EASE) or items x rank (factors), row-major. */
+BNDL_API bndl_status bndl_item_model_weights(const bndl_item_model *model, const float **data, int64_t *rows,
+                                             int64_t *cols);
+/* Scores of every item for a history (item indices with weights; NULL weights = 1):
+ * scores[j] = sum_i w_i B[i][j] (EASE) or the fold-in user factors times item factors. */
+BNDL_API bndl_status bndl_item_model_score(const bndl_item_model *model, const int32_t *items, const float *weights,
+                                           int64_t n, float *scores, int64_t n_scores);
+/* Factors model: user factors of an unseen history by ridge least squares. */
+BNDL_API bndl_status bndl_item_model_fold_in(const bndl_item_model *model, const int32_t *items,
+                                             const float *weights, int64_t n, float *user_factors, int64_t rank);
+BNDL_API void bndl_item_model_free(bndl_item_model *model);
+
+/* ===================================================================================
  * Buffers
  * =================================================================================== */
 BNDL_API const void *bndl_buffer_data(const bndl_buffer *buf);

@@ -43,6 +43,10 @@ typedef struct bndl_config bndl_config;         /* typed key/value option bag */
 typedef struct bndl_table_spec bndl_table_spec; /* how one input file maps onto the dataset */
 typedef struct bndl_dataset bndl_dataset;       /* users, items, events, catalogue, reviews, bundles */
 typedef struct bndl_buffer bndl_buffer;         /* owned byte blob (JSON, serialised dataset) */
+typedef struct bndl_neighbors bndl_neighbors;   /* sparse top-k rows: neighbour indices with scores */
+typedef struct bndl_itemsets bndl_itemsets;     /* frequent itemsets with their support counts */
+typedef struct bndl_rules bndl_rules;           /* association rules with their metrics */
+typedef struct bndl_item_model bndl_item_model; /* closed-form item model: EASE weights or item factors */
 
 /* ---- Logging */
 typedef enum bndl_log_level {
@@ -114,7 +118,34 @@ typedef enum bndl_key {
   BNDL_KEY_SPLIT_VALID_TIME_CUTOFF = 264, /* I: start of validation window ("time"; 0 = none) */
   BNDL_KEY_SPLIT_HOLDOUT = 265,           /* I: events per user held out ("leave_last_out", default 1) */
   BNDL_KEY_SPLIT_WITH_VALID = 266,        /* I 0/1: leave-last-out also holds out a validation event */
-  BNDL_KEY_SPLIT_SEED = 267               /* I: seed for "random" (default = context seed) */
+  BNDL_KEY_SPLIT_SEED = 267,              /* I: seed for "random" (default -1 = context seed) */
+  /* similarity (bndl_similarity_items / _users) */
+  BNDL_KEY_SIM_MEASURE = 500,             /* S: cosine (default), asymmetric_cosine, jaccard, bm25, tfidf, lift, pmi, dot */
+  BNDL_KEY_SIM_K = 501,                   /* I: neighbours kept per row (default 50) */
+  BNDL_KEY_SIM_SHRINK = 502,              /* F: added to the denominator, damping rare pairs (default 0) */
+  BNDL_KEY_SIM_MIN_SUPPORT = 503,         /* I: fewest common users (items) for a pair (default 1) */
+  BNDL_KEY_SIM_ALPHA = 504,               /* F: asymmetric cosine exponent (default 0.5 = cosine) */
+  BNDL_KEY_SIM_BM25_K1 = 505,             /* F (default 1.2) */
+  BNDL_KEY_SIM_BM25_B = 506,              /* F (default 0.75) */
+  BNDL_KEY_SIM_BINARY = 507,              /* I 0/1: 1 = every positive interaction counts 1 (default 0: weights) */
+  BNDL_KEY_SIM_EXCLUDE_SELF = 508,        /* I 0/1: drop the row's own index (default 1) */
+  BNDL_KEY_SIM_MAX_BYTES = 509,           /* I: working-memory bound of a similarity build (default 1 GiB) */
+  /* co-purchase mining */
+  BNDL_KEY_BASKET_BY = 520,               /* S: order (default), session, window, user */
+  BNDL_KEY_BASKET_SESSION_GAP_S = 521,    /* I: a gap longer than this starts a new session (default 1800) */
+  BNDL_KEY_BASKET_WINDOW_S = 522,         /* I: window length for "window" baskets (default 86400) */
+  BNDL_KEY_BASKET_EVENT_TYPES = 523,      /* S: event types that make baskets (default "purchase") */
+  BNDL_KEY_FP_MIN_SUPPORT = 524,          /* F: fraction of baskets (default 0.01) */
+  BNDL_KEY_FP_MIN_COUNT = 525,            /* I: absolute minimum count, if larger (default 1) */
+  BNDL_KEY_FP_MAX_LEN = 526,              /* I: longest itemset (default 0 = unlimited) */
+  BNDL_KEY_RULE_MIN_CONFIDENCE = 527,     /* F (default 0.5) */
+  BNDL_KEY_RULE_MIN_LIFT = 528,           /* F (default 0) */
+  /* closed-form item models */
+  BNDL_KEY_EASE_LAMBDA = 540,             /* F: L2 regularisation of EASE (default 500) */
+  BNDL_KEY_MODEL_MAX_ITEMS = 541,         /* I: largest catalogue for dense item models (default 40000) */
+  BNDL_KEY_MODEL_MAX_BYTES = 542,         /* I: memory bound of a dense item model build (default 16 GiB) */
+  BNDL_KEY_FACTORS_RANK = 543,            /* I: rank of the item factors (default 64) */
+  BNDL_KEY_FACTORS_REG = 544              /* F: ridge term of the fold-in solve (default 0.01) */
 } bndl_key;
 
 typedef enum bndl_value_type {
@@ -208,6 +239,51 @@ typedef enum bndl_entity {
   BNDL_ENTITY_BUNDLE = 3,
   BNDL_ENTITY_CATEGORY = 4
 } bndl_entity;
+
+/* Distances/similarities between dense vectors. */
+typedef enum bndl_metric {
+  BNDL_METRIC_COSINE = 1,
+  BNDL_METRIC_DOT = 2
+} bndl_metric;
+
+typedef enum bndl_dtype {
+  BNDL_DTYPE_F32 = 1,
+  BNDL_DTYPE_F64 = 2,
+  BNDL_DTYPE_I32 = 3,
+  BNDL_DTYPE_I64 = 4,
+  BNDL_DTYPE_U8 = 5
+} bndl_dtype;
+
+typedef enum bndl_device_kind {
+  BNDL_DEVICE_CPU = 1,
+  BNDL_DEVICE_GPU = 2
+} bndl_device_kind;
+
+/* A borrowed view of an array (numpy arrays, Go slices): the zero-copy input path. */
+typedef struct bndl_tensor_view {
+  uint32_t struct_size; /* = sizeof(bndl_tensor_view) as compiled by the caller */
+  int32_t dtype;        /* bndl_dtype */
+  int32_t ndim;         /* <= 8 */
+  int32_t device_kind;  /* bndl_device_kind; CPU for host memory */
+  int32_t device_index;
+  int32_t flags;
+  const int64_t *shape;   /* ndim entries */
+  const int64_t *strides; /* in bytes; NULL = C-contiguous */
+  void *data;
+} bndl_tensor_view;
+#define BNDL_TENSOR_VIEW_INIT {sizeof(bndl_tensor_view), 0, 0, 1, 0, 0, 0, 0, 0}
+
+/* Metrics of one association rule A -> C over N baskets. */
+typedef struct bndl_rule_metrics {
+  uint32_t struct_size;
+  int64_t count;     /* baskets holding A and C */
+  double support;    /* count / N */
+  double confidence; /* count / count(A) */
+  double lift;       /* confidence / support(C) */
+  double leverage;   /* support - support(A) support(C) */
+  double conviction; /* (1 - support(C)) / (1 - confidence); +inf when confidence is 1 */
+} bndl_rule_metrics;
+#define BNDL_RULE_METRICS_INIT {sizeof(bndl_rule_metrics), 0, 0, 0, 0, 0, 0}
 
 /* ---- In-memory append descriptors (the embedder path). Arrays are borrowed for the
  * duration of the call and copied. For ids give either the int64 array or the string

@@ -8,6 +8,9 @@
 
 static const char *const unknown_item_choices[] = {"drop", "keep", NULL};
 static const char *const split_choices[] = {"leave_last_out", "time", "random", "fixed", NULL};
+static const char *const sim_measures[] = {"cosine", "asymmetric_cosine", "jaccard", "bm25", "tfidf",
+                                           "lift",   "pmi",               "dot",     NULL};
+static const char *const basket_choices[] = {"order", "session", "window", "user", NULL};
 
 #define I(k, n, def, lo, hi) {k, n, BNDL_TYPE_INT, def, lo, hi, 0, 0, 0, NULL, NULL}
 #define F(k, n, def, lo, hi) {k, n, BNDL_TYPE_FLOAT, 0, 0, 0, def, lo, hi, NULL, NULL}
@@ -41,6 +44,30 @@ static const bndl_key_info keys[] = {
     I(BNDL_KEY_SPLIT_HOLDOUT, "split.holdout", 1, 1, 1000),
     I(BNDL_KEY_SPLIT_WITH_VALID, "split.with_valid", 0, 0, 1),
     I(BNDL_KEY_SPLIT_SEED, "split.seed", -1, -1, INT64_MAX),
+    S(BNDL_KEY_SIM_MEASURE, "sim.measure", "cosine", sim_measures),
+    I(BNDL_KEY_SIM_K, "sim.k", 50, 1, 100000),
+    F(BNDL_KEY_SIM_SHRINK, "sim.shrink", 0, 0, 1e12),
+    I(BNDL_KEY_SIM_MIN_SUPPORT, "sim.min_support", 1, 1, INT32_MAX),
+    F(BNDL_KEY_SIM_ALPHA, "sim.alpha", 0.5, 0, 1),
+    F(BNDL_KEY_SIM_BM25_K1, "sim.bm25_k1", 1.2, 0, 100),
+    F(BNDL_KEY_SIM_BM25_B, "sim.bm25_b", 0.75, 0, 1),
+    I(BNDL_KEY_SIM_BINARY, "sim.binary", 0, 0, 1),
+    I(BNDL_KEY_SIM_EXCLUDE_SELF, "sim.exclude_self", 1, 0, 1),
+    I(BNDL_KEY_SIM_MAX_BYTES, "sim.max_bytes", INT64_C(1) << 30, INT64_C(1) << 20, INT64_MAX),
+    S(BNDL_KEY_BASKET_BY, "basket.by", "order", basket_choices),
+    I(BNDL_KEY_BASKET_SESSION_GAP_S, "basket.session_gap_s", 1800, 1, INT64_C(1) << 40),
+    I(BNDL_KEY_BASKET_WINDOW_S, "basket.window_s", 86400, 1, INT64_C(1) << 40),
+    S(BNDL_KEY_BASKET_EVENT_TYPES, "basket.event_types", "purchase", NULL),
+    F(BNDL_KEY_FP_MIN_SUPPORT, "fp.min_support", 0.01, 0, 1),
+    I(BNDL_KEY_FP_MIN_COUNT, "fp.min_count", 1, 1, INT64_MAX),
+    I(BNDL_KEY_FP_MAX_LEN, "fp.max_len", 0, 0, 1000),
+    F(BNDL_KEY_RULE_MIN_CONFIDENCE, "rule.min_confidence", 0.5, 0, 1),
+    F(BNDL_KEY_RULE_MIN_LIFT, "rule.min_lift", 0, 0, 1e12),
+    F(BNDL_KEY_EASE_LAMBDA, "ease.lambda", 500, 0, 1e12),
+    I(BNDL_KEY_MODEL_MAX_ITEMS, "model.max_items", 40000, 1, INT32_MAX),
+    I(BNDL_KEY_MODEL_MAX_BYTES, "model.max_bytes", INT64_C(16) << 30, INT64_C(1) << 20, INT64_MAX),
+    I(BNDL_KEY_FACTORS_RANK, "factors.rank", 64, 1, 100000),
+    F(BNDL_KEY_FACTORS_REG, "factors.reg", 0.01, 0, 1e12),
 };
 
 const bndl_key_info *bndl_key_lookup(bndl_key key) {
