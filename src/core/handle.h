@@ -17,6 +17,10 @@
 #define BNDL_MAGIC_TABLE_SPEC 0x43505342u /* "BSPC" */
 #define BNDL_MAGIC_DATASET 0x54534442u    /* "BDST" */
 #define BNDL_MAGIC_BUFFER 0x46554242u     /* "BBUF" */
+#define BNDL_MAGIC_NEIGHBORS 0x52424e42u  /* "BNBR" */
+#define BNDL_MAGIC_ITEMSETS 0x53544942u   /* "BITS" */
+#define BNDL_MAGIC_RULES 0x4c555242u      /* "BRUL" */
+#define BNDL_MAGIC_ITEM_MODEL 0x444f4d42u /* "BMOD" */
 #define BNDL_MAGIC_FREED 0xDEADB0B0u
 
 static inline int bndl_handle_is(const void *h, uint32_t magic) {
