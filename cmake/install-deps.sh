@@ -3,9 +3,11 @@
 # running its tests and sanitizer jobs need, and nothing when they are all present.
 #
 # Each package is checked with dpkg-query first; apt-get update and apt-get install run
-# only when something is missing, through sudo unless we are root. Nothing is
-# pip-installed: the benchmarks under tests/bench install their own Python packages.
-# Set BNDL_SKIP_DEPS=1 to skip this step (other distributions, offline images).
+# only when something is missing, through sudo unless we are root. Then the Python
+# packages the cross-checking tests compare against (numpy, scipy, mlxtend) are
+# pip-installed into the python3 on PATH when it lacks them. The benchmarks install their
+# own extras (pandas). Set BNDL_SKIP_DEPS=1 to skip this step (other distributions,
+# offline images).
 set -eu
 
 PACKAGES="build-essential cmake pkg-config zlib1g-dev libopenblas-dev liblapacke-dev libdnnl-dev
@@ -34,8 +36,33 @@ for pkg in $PACKAGES; do
   esac
 done
 
+PY_PACKAGES="numpy scipy mlxtend"
+
+# pip_missing: the Python packages python3 cannot import.
+pip_missing() {
+  out=""
+  for mod in $PY_PACKAGES; do
+    python3 -c "import $mod" >/dev/null 2>&1 || out="$out $mod"
+  done
+  echo "$out"
+}
+
+install_python() {
+  if ! command -v python3 >/dev/null 2>&1; then
+    echo "install-deps: no python3 on PATH; the Python cross-checks will be skipped" >&2
+    return 0
+  fi
+  want=$(pip_missing)
+  if [ -n "$want" ]; then
+    echo "install-deps: pip installing:$want"
+    # shellcheck disable=SC2086 # one word per package
+    python3 -m pip install --quiet $want
+  fi
+}
+
 if [ -z "$missing" ]; then
   echo "install-deps: all $count packages are installed"
+  install_python
   exit 0
 fi
 
@@ -53,3 +80,4 @@ echo "install-deps: installing:$missing"
 $as_root apt-get update
 # shellcheck disable=SC2086 # one word per package
 $as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $missing
+install_python
