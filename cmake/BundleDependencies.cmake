@@ -47,18 +47,36 @@ if(_want AND PkgConfig_FOUND)
 endif()
 _bndl_require_if_on(BNDL_WITH_OPENBLAS BNDL_HAVE_OPENBLAS "OpenBLAS + LAPACKE (libopenblas-dev liblapacke-dev)")
 
-# oneDNN: ships its own CMake package config on Debian (libdnnl-dev).
+# oneDNN: ships its own CMake package config on Debian (libdnnl-dev). Debian's build runs
+# on the OpenMP runtime (DNNL_CPU_RUNTIME "OMP", libgomp), whose thread count the
+# provider pins, so that runtime is linked too: by its SONAME first (the libgomp1 runtime
+# package, stable across compiler versions, which keeps the exported static link line
+# valid), else where the compiler keeps it. Not through find_package(OpenMP): clang's
+# -fopenmp brings libomp, a second runtime that does not drive libdnnl's threads.
 set(BNDL_HAVE_ONEDNN FALSE)
 set(BNDL_ONEDNN_VERSION "")
 _bndl_want(_want BNDL_WITH_ONEDNN)
 if(_want)
   find_package(dnnl QUIET CONFIG)
-  if(dnnl_FOUND)
-    set(BNDL_HAVE_ONEDNN TRUE)
-    set(BNDL_ONEDNN_VERSION "${dnnl_VERSION}")
+  if(dnnl_FOUND AND TARGET DNNL::dnnl)
+    if(DNNL_CPU_RUNTIME STREQUAL "OMP")
+      execute_process(COMMAND ${CMAKE_C_COMPILER} -print-file-name=libgomp.so
+                      OUTPUT_VARIABLE _gomp OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
+      get_filename_component(_gomp_dir "${_gomp}" DIRECTORY)
+      find_library(BNDL_ONEDNN_OPENMP_LIBRARY NAMES libgomp.so.1 gomp PATHS ${_gomp_dir})
+      if(BNDL_ONEDNN_OPENMP_LIBRARY)
+        set(BNDL_HAVE_ONEDNN TRUE)
+      endif()
+    endif()
+    if(BNDL_HAVE_ONEDNN)
+      set(BNDL_ONEDNN_VERSION "${dnnl_VERSION}")
+    else()
+      message(STATUS "oneDNN ${dnnl_VERSION} found, but not on the OpenMP runtime (libgomp) the provider "
+                     "pins (DNNL_CPU_RUNTIME='${DNNL_CPU_RUNTIME}'): not used")
+    endif()
   endif()
 endif()
-_bndl_require_if_on(BNDL_WITH_ONEDNN BNDL_HAVE_ONEDNN "oneDNN (libdnnl-dev)")
+_bndl_require_if_on(BNDL_WITH_ONEDNN BNDL_HAVE_ONEDNN "oneDNN on the OpenMP runtime (libdnnl-dev)")
 
 # CUDA toolkit with cuBLAS and cuDNN: only ever a separately loaded module.
 set(BNDL_HAVE_CUDA FALSE)
