@@ -198,6 +198,25 @@ static bndl_status provider_for(bndl_context *ctx, size_t slot_offset, int op_in
   return bndl_fail(BNDL_ERR_INTERNAL, "no compute provider implements %s", op_name);
 }
 
+const char *bndl_runtime_op_provider(bndl_context *ctx, size_t slot_offset) {
+  struct bndl_runtime *rt = ctx->runtime;
+  pthread_rwlock_rdlock(&rt->lock);
+  const char *name = providers[REF].name;
+  if (has_slot(providers[rt->selected].get(), slot_offset)) {
+    name = providers[rt->selected].name;
+  } else {
+    for (int i = 0; i < N_PROVIDERS; i++) {
+      const bndl_backend_ops *p = providers[i].get();
+      if (p != NULL && has_slot(p, slot_offset)) {
+        name = providers[i].name;
+        break;
+      }
+    }
+  }
+  pthread_rwlock_unlock(&rt->lock);
+  return name;
+}
+
 /* ---- dispatch */
 
 /* Calls op `slot` on the provider chosen by provider_for. */

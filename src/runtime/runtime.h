@@ -15,6 +15,7 @@
 #ifndef BNDL_RUNTIME_RUNTIME_H
 #define BNDL_RUNTIME_RUNTIME_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "backends/backend.h"
@@ -53,5 +54,11 @@ bndl_status bndl_op_sym_eigen(struct bndl_context *ctx, int64_t n, float *a, int
 
 /* The host table of a context (for providers and tests). */
 const bndl_host *bndl_runtime_host(struct bndl_context *ctx);
+
+/* Name of the provider that runs the op in vtable slot `slot_offset` (offsetof into
+ * bndl_backend_ops) on this context, by the same fallback rule as the op calls; opens
+ * nothing. Lets an algorithm state its memory before it runs (the providers' workspace
+ * differs: see item_model.c). */
+const char *bndl_runtime_op_provider(struct bndl_context *ctx, size_t slot_offset);
 
 #endif
