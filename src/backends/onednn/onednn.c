@@ -10,9 +10,18 @@
  * The cache. Creating a primitive (descriptor, implementation search, JIT) costs tens
  * of microseconds to milliseconds, so primitives are kept per instance, keyed by
  * (op, algorithm, shape, strides). The key is looked up under the mutex; a miss builds
- * the primitive outside it (so a slow JIT never blocks other callers) and inserts it,
- * evicting the least recently used entry nobody is running. When every slot is busy the
- * new primitive is private to its call and destroyed afterwards.
+ * the primitive outside it and inserts it, evicting the least recently used entry
+ * nobody is running. When every slot is busy the new primitive is private to its call
+ * and destroyed afterwards.
+ *
+ * Creation holds one process-wide lock (create_lock). Behind dnnl_primitive_desc_create
+ * and dnnl_primitive_create sits oneDNN's own process-wide primitive cache, which hands
+ * entries between threads through std::shared_future and lazily built statics inside
+ * libdnnl. That is thread-safe, but libdnnl is not built with ThreadSanitizer, so TSan
+ * cannot see those synchronisations and reports races on the cache's entries (seen
+ * here with 4 threads creating primitives at once). Holding our own lock around creation
+ * orders every such access visibly, so TSan runs stay clean without suppressions. It
+ * costs nothing in steady state: creation only happens on misses of our cache.
  */
 #include "backends/backend.h"
 
@@ -96,11 +105,18 @@ bndl_status onednn_parallel(onednn_state *s, int64_t n_tasks, bndl_host_task_fn 
 
 /* ---- primitive cache */
 
+/* Guards every creation and destruction of oneDNN objects that reach its process-wide
+ * state (engines, primitives): see the file comment. */
+static pthread_mutex_t create_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static void prim_destroy(onednn_state *s, onednn_prim *p) {
   if (p == NULL)
     return;
-  if (p->prim)
+  if (p->prim) {
+    pthread_mutex_lock(&create_lock);
     dnnl_primitive_destroy(p->prim);
+    pthread_mutex_unlock(&create_lock);
+  }
   s->host->free(s->host->self, p);
 }
 
@@ -119,6 +135,8 @@ static bndl_status prim_create(onednn_state *s, const onednn_key *key, onednn_bu
     return BNDL_ERR_OUT_OF_MEMORY;
   memset(p, 0, sizeof *p);
   p->key = *key;
+  char msg[160] = "";
+  pthread_mutex_lock(&create_lock);
   dnnl_primitive_attr_t attr = NULL;
   dnnl_primitive_desc_t pd = NULL;
   bndl_status st = onednn_check(s, dnnl_primitive_attr_create(&attr), "dnnl_primitive_attr_create");
@@ -143,17 +161,17 @@ static bndl_status prim_create(onednn_state *s, const onednn_key *key, onednn_bu
       p->scratch_md = *md;
     }
     const char *impl = NULL;
-    if (dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl) == dnnl_success && impl) {
-      char msg[160];
+    if (dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl) == dnnl_success && impl)
       snprintf(msg, sizeof msg, "onednn: new %s primitive (alg 0x%x, %lld x %lld): %s", op_name(key->op),
                (unsigned)key->alg, (long long)key->shape[0], (long long)key->shape[1], impl);
-      s->host->log(s->host->self, BNDL_LOG_DEBUG, msg);
-    }
   }
   if (pd)
     dnnl_primitive_desc_destroy(pd);
   if (attr)
     dnnl_primitive_attr_destroy(attr);
+  pthread_mutex_unlock(&create_lock);
+  if (*msg) /* after the unlock: a log callback may call back into the library */
+    s->host->log(s->host->self, BNDL_LOG_DEBUG, msg);
   if (st != BNDL_OK) {
     prim_destroy(s, p);
     return st;
@@ -287,7 +305,9 @@ static bndl_status onednn_open(const bndl_host *host, void **state) {
   memset(s, 0, sizeof *s);
   s->host = host;
   int previous = onednn_pin_begin();
+  pthread_mutex_lock(&create_lock);
   bndl_status st = onednn_check(s, dnnl_engine_create(&s->engine, dnnl_cpu, 0), "dnnl_engine_create (cpu)");
+  pthread_mutex_unlock(&create_lock);
   onednn_pin_end(previous);
   if (st != BNDL_OK) {
     host->free(host->self, s);
@@ -309,7 +329,9 @@ static void onednn_close(void *state) {
   onednn_state *s = state;
   for (int i = 0; i < ONEDNN_CACHE_SLOTS; i++)
     prim_destroy(s, s->slots[i]);
+  pthread_mutex_lock(&create_lock);
   dnnl_engine_destroy(s->engine);
+  pthread_mutex_unlock(&create_lock);
   pthread_mutex_destroy(&s->lock);
   s->host->free(s->host->self, s);
 }
