@@ -223,8 +223,8 @@ const char *bndl_runtime_op_provider(bndl_context *ctx, size_t slot_offset) {
 #define DISPATCH(ctx, slot, op_index, ...)                                                                 \
   do {                                                                                                     \
     struct bndl_runtime *rt_ = (ctx)->runtime;                                                             \
-    const bndl_backend_ops *ops_;                                                                          \
-    void *state_;                                                                                          \
+    const bndl_backend_ops *ops_ = NULL; /* set on success; initialised for gcc -O3's flow analysis */     \
+    void *state_ = NULL;                                                                                   \
     pthread_rwlock_rdlock(&rt_->lock);                                                                     \
     bndl_status st_ =                                                                                      \
         provider_for(ctx, offsetof(bndl_backend_ops, slot), op_index, #slot, &ops_, &state_);              \
