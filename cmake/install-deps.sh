@@ -4,9 +4,10 @@
 #
 # Each package is checked with dpkg-query first; apt-get update and apt-get install run
 # only when something is missing, through sudo unless we are root. Then the Python
-# packages the cross-checking tests compare against (numpy, scipy, mlxtend) are
-# pip-installed into the python3 on PATH when it lacks them. The benchmarks install their
-# own extras (pandas). Set BNDL_SKIP_DEPS=1 to skip this step (other distributions,
+# packages the cross-checking tests compare against (numpy, scipy, mlxtend, and pandas,
+# which mlxtend's fpgrowth needs for its one-hot DataFrame) are
+# pip-installed into the python3 on PATH when it lacks them (the pandas benchmarks use
+# the same pandas). Set BNDL_SKIP_DEPS=1 to skip this step (other distributions,
 # offline images).
 set -eu
 
@@ -36,7 +37,7 @@ for pkg in $PACKAGES; do
   esac
 done
 
-PY_PACKAGES="numpy scipy mlxtend"
+PY_PACKAGES="numpy scipy pandas mlxtend"
 
 # pip_missing: the Python packages python3 cannot import.
 pip_missing() {
