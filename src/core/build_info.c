@@ -24,6 +24,23 @@
 #define DEP(name, found, version, used) \
   "\"" name "\":{\"found\":" found ",\"version\":\"" version "\",\"compiled_in\":" used "}"
 
+/* The compute providers compiled in: "ref" always, then each optional one built
+ * (BNDL_HAVE_* come from src/CMakeLists.txt). */
+#ifdef BNDL_HAVE_OPENBLAS
+#  define BNDL_BI_OPENBLAS_USED "true"
+#  define BNDL_BI_OPENBLAS_BACKEND ",\"openblas\""
+#else
+#  define BNDL_BI_OPENBLAS_USED "false"
+#  define BNDL_BI_OPENBLAS_BACKEND ""
+#endif
+#ifdef BNDL_HAVE_ONEDNN
+#  define BNDL_BI_ONEDNN_USED "true"
+#  define BNDL_BI_ONEDNN_BACKEND ",\"onednn\""
+#else
+#  define BNDL_BI_ONEDNN_USED "false"
+#  define BNDL_BI_ONEDNN_BACKEND ""
+#endif
+
 /* clang-format off */
 static const char info[] =
   "{"
@@ -36,12 +53,12 @@ static const char info[] =
   "\"dataset_format\":\"" BNDL_STR(BNDL_BI_DATASET_FORMAT_MAJOR) "." BNDL_STR(BNDL_BI_DATASET_FORMAT_MINOR) "\","
   "\"dependencies\":{"
     DEP("zlib", BNDL_BI_ZLIB_FOUND, BNDL_BI_ZLIB_VERSION, BNDL_BI_ZLIB_FOUND) ","
-    DEP("openblas", BNDL_BI_OPENBLAS_FOUND, BNDL_BI_OPENBLAS_VERSION, "false") ","
-    DEP("onednn", BNDL_BI_ONEDNN_FOUND, BNDL_BI_ONEDNN_VERSION, "false") ","
+    DEP("openblas", BNDL_BI_OPENBLAS_FOUND, BNDL_BI_OPENBLAS_VERSION, BNDL_BI_OPENBLAS_USED) ","
+    DEP("onednn", BNDL_BI_ONEDNN_FOUND, BNDL_BI_ONEDNN_VERSION, BNDL_BI_ONEDNN_USED) ","
     DEP("cuda", BNDL_BI_CUDA_FOUND, BNDL_BI_CUDA_VERSION, "false") ","
     DEP("cudnn", BNDL_BI_CUDA_FOUND, BNDL_BI_CUDNN_VERSION, "false")
   "},"
-  "\"compute_backends\":[]"
+  "\"compute_backends\":[\"ref\"" BNDL_BI_OPENBLAS_BACKEND BNDL_BI_ONEDNN_BACKEND "]"
   "}";
 /* clang-format on */
 
