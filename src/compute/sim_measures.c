@@ -115,8 +115,11 @@ void bndl_sim_row_stats(const bndl_sim_params *p, const bndl_sim_csr *a, bndl_si
   s->n_features = (double)a->cols;
   for (int64_t r = 0; r < a->rows; r++) {
     double q = 0;
-    for (int64_t e = a->indptr[r]; e < a->indptr[r + 1]; e++)
-      q += (double)a->val[e] * a->val[e];
+    if (a->val == NULL)
+      q = (double)(a->indptr[r + 1] - a->indptr[r]);
+    else
+      for (int64_t e = a->indptr[r]; e < a->indptr[r + 1]; e++)
+        q += (double)a->val[e] * a->val[e];
     double rp, cp;
     switch (p->measure) {
     case BNDL_SIM_ASYMMETRIC_COSINE:

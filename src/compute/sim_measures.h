@@ -20,7 +20,7 @@
 
 #include "compute/similarity.h"
 
-/* A CSR the builder owns (values may be rewritten in place). */
+/* A CSR the builder owns (values may be rewritten in place; NULL = all ones). */
 typedef struct bndl_sim_csr {
   int64_t rows, cols;
   int64_t *indptr;
@@ -38,7 +38,8 @@ typedef struct bndl_sim_stats {
   double *col_part;
 } bndl_sim_stats;
 
-/* Replaces A's values (positive raw entries, rows x features) by the measure's v_rf.
+/* Replaces A's values (positive raw entries, rows x features, not NULL) by the
+ * measure's v_rf (tf-idf and BM25; the others keep the raw values).
  * at_indptr is the row pointer of A's transpose: feature f is held by
  * at_indptr[f + 1] - at_indptr[f] rows (its document frequency). */
 void bndl_sim_weight_values(const bndl_sim_params *p, bndl_sim_csr *a, const int64_t *at_indptr);
@@ -47,9 +48,12 @@ void bndl_sim_weight_values(const bndl_sim_params *p, bndl_sim_csr *a, const int
  * weighted values. */
 void bndl_sim_row_stats(const bndl_sim_params *p, const bndl_sim_csr *a, bndl_sim_stats *stats);
 
-/* Whether the measure reads the weights (0: it only counts, so the builder may skip the
- * multiply-add). */
-static inline int bndl_sim_uses_values(bndl_sim_measure m) { return m != BNDL_SIM_LIFT && m != BNDL_SIM_PMI; }
+/* Whether every v_rf is 1 (lift and PMI count; the other unweighted measures on binary
+ * data): then d = common, and the builder keeps no values and accumulates counts only. */
+static inline int bndl_sim_counts_only(const bndl_sim_params *p) {
+  return p->measure == BNDL_SIM_LIFT || p->measure == BNDL_SIM_PMI ||
+         (p->binary && p->measure != BNDL_SIM_TFIDF && p->measure != BNDL_SIM_BM25);
+}
 
 static inline double bndl_sim_pair_score(const bndl_sim_stats *s, int64_t r, int64_t c, double d, int32_t common) {
   double den;

@@ -11,11 +11,13 @@
  * the support of each pair and marks the touched columns, whose list is walked to score
  * (sim_measures.h), keep the k best in a bounded heap, and reset the accumulator. The
  * work is sum_f df_f^2 multiply-adds, the flops of the sparse product itself, with no
- * n x n intermediate.
+ * n x n intermediate. When every v is 1 (binary data, or lift/PMI) the count is the dot
+ * product: no values are kept and only counts are accumulated (measured 1.6x faster on
+ * Online Retail than accumulating ones).
  *
- * Memory: the two matrix copies, one accumulator per worker (16 bytes per row) and the
- * rows x k table while building; then the table and the result. Nothing else grows with
- * the data. The peak is worked out before the first allocation and refused with
+ * Memory: the two matrix copies, one accumulator per worker (16 bytes per row, 8 when
+ * counting only) and the rows x k table while building; then the table and the result.
+ * Nothing else grows with the data. The peak is worked out before the first allocation and refused with
  * BNDL_ERR_LIMIT above sim.max_bytes.
  *
  * Determinism: every row is computed by one task, summing in the fixed order above, and
@@ -59,9 +61,11 @@ static void work_out_sizes(const bndl_sim_matrix *x, bndl_sim_side side, const b
   s->nnz = nnz;
   /* doubles: exact for every size that could fit in memory, and no overflow to check */
   double rows = (double)s->rows, feats = (double)s->features, k = (double)s->k;
-  s->matrices = 2.0 * (double)nnz * (sizeof(int32_t) + sizeof(float)) + (rows + 1 + feats + 1) * sizeof(int64_t);
+  int counts = bndl_sim_counts_only(p); /* no values, no value accumulator */
+  s->matrices = 2.0 * (double)nnz * (sizeof(int32_t) + (counts ? 0 : sizeof(float))) +
+                (rows + 1 + feats + 1) * sizeof(int64_t);
   s->temporaries = rows * 2 * sizeof(double); /* the per-row denominator factors */
-  s->per_worker = rows * (sizeof(double) + 2 * sizeof(int32_t));
+  s->per_worker = rows * ((counts ? 0 : sizeof(double)) + 2 * sizeof(int32_t));
   s->table = rows * k * (sizeof(int32_t) + sizeof(float));
   s->result = (rows + 1) * sizeof(int64_t) + rows * k * (sizeof(int32_t) + sizeof(float));
   /* the matrices, factors and accumulators are freed before the result is allocated */
@@ -86,20 +90,21 @@ static void csr_free(const bndl_allocator *a, bndl_sim_csr *m) {
   memset(m, 0, sizeof *m);
 }
 
-static bndl_status csr_alloc(const bndl_allocator *a, int64_t rows, int64_t cols, int64_t nnz, bndl_sim_csr *m) {
+static bndl_status csr_alloc(const bndl_allocator *a, int64_t rows, int64_t cols, int64_t nnz, int with_values,
+                             bndl_sim_csr *m) {
   m->rows = rows;
   m->cols = cols;
   m->indptr = bndl_alloc_array(a, (size_t)rows + 1, sizeof *m->indptr);
   m->idx = bndl_alloc_array(a, (size_t)nnz + 1, sizeof *m->idx);
-  m->val = bndl_alloc_array(a, (size_t)nnz + 1, sizeof *m->val);
-  if (!m->indptr || !m->idx || !m->val) {
+  m->val = with_values ? bndl_alloc_array(a, (size_t)nnz + 1, sizeof *m->val) : NULL;
+  if (!m->indptr || !m->idx || (with_values && !m->val)) {
     csr_free(a, m);
     return BNDL_ERR_OUT_OF_MEMORY;
   }
   return BNDL_OK;
 }
 
-/* The positive entries of x (1 each when binary), same shape. */
+/* The positive entries of x (1 each when binary; no values if out has none), same shape. */
 static void filter_positive(const bndl_sim_matrix *x, int binary, bndl_sim_csr *out) {
   int64_t n = 0;
   out->indptr[0] = 0;
@@ -107,7 +112,8 @@ static void filter_positive(const bndl_sim_matrix *x, int binary, bndl_sim_csr *
     for (int64_t e = x->indptr[u]; e < x->indptr[u + 1]; e++)
       if (x->weights[e] > 0) {
         out->idx[n] = x->items[e];
-        out->val[n] = binary ? 1.0f : x->weights[e];
+        if (out->val)
+          out->val[n] = binary ? 1.0f : x->weights[e];
         n++;
       }
     out->indptr[u + 1] = n;
@@ -130,7 +136,8 @@ static void csr_transpose(const bndl_sim_csr *src, bndl_sim_csr *dst) {
     for (int64_t e = src->indptr[r]; e < src->indptr[r + 1]; e++) {
       int64_t at = dst->indptr[src->idx[e]]++;
       dst->idx[at] = (int32_t)r;
-      dst->val[at] = src->val[e];
+      if (dst->val)
+        dst->val[at] = src->val[e];
     }
   for (int64_t c = dst->rows; c > 0; c--)
     dst->indptr[c] = dst->indptr[c - 1];
@@ -140,7 +147,7 @@ static void csr_transpose(const bndl_sim_csr *src, bndl_sim_csr *dst) {
 /* ---- the parallel build */
 
 typedef struct sim_scratch {
-  double *acc;
+  double *acc; /* NULL when counting only */
   int32_t *count;
   int32_t *touched;
 } sim_scratch;
@@ -150,7 +157,7 @@ typedef struct sim_job {
   const bndl_sim_stats *stats;
   const bndl_sim_params *p;
   int64_t k;
-  int uses_values;
+  int counts_only;
   sim_scratch *scratch;
   int32_t *tbl_idx;
   float *tbl_val;
@@ -158,6 +165,9 @@ typedef struct sim_job {
   int64_t n_blocks;
 } sim_job;
 
+/* The hot loop: one pass over the rows sharing a feature with r. The touched list is
+ * appended without a branch (the slot is written always, kept only on a first touch),
+ * which measured faster than the branch, whose outcome is random. */
 static void similar_rows(const sim_job *j, sim_scratch *s, int64_t r) {
   const bndl_sim_csr *a = j->a, *at = j->at;
   double *acc = s->acc;
@@ -167,20 +177,20 @@ static void similar_rows(const sim_job *j, sim_scratch *s, int64_t r) {
     int32_t f = a->idx[e];
     const int32_t *cols = at->idx + at->indptr[f];
     int64_t n = at->indptr[f + 1] - at->indptr[f];
-    if (j->uses_values) {
+    if (j->counts_only) {
+      for (int64_t q = 0; q < n; q++) {
+        int32_t c = cols[q];
+        touched[n_touched] = c;
+        n_touched += count[c]++ == 0;
+      }
+    } else {
       double w = a->val[e];
       const float *vals = at->val + at->indptr[f];
       for (int64_t q = 0; q < n; q++) {
         int32_t c = cols[q];
-        if (count[c]++ == 0)
-          touched[n_touched++] = c;
+        touched[n_touched] = c;
+        n_touched += count[c]++ == 0;
         acc[c] += w * vals[q];
-      }
-    } else {
-      for (int64_t q = 0; q < n; q++) {
-        int32_t c = cols[q];
-        if (count[c]++ == 0)
-          touched[n_touched++] = c;
       }
     }
   }
@@ -189,9 +199,12 @@ static void similar_rows(const sim_job *j, sim_scratch *s, int64_t r) {
   for (int64_t t = 0; t < n_touched; t++) {
     int32_t c = touched[t];
     int32_t common = count[c];
-    double d = acc[c];
     count[c] = 0;
-    acc[c] = 0;
+    double d = common; /* every v is 1 */
+    if (acc) {
+      d = acc[c];
+      acc[c] = 0;
+    }
     if (common < j->p->min_support || (j->p->exclude_self && c == r))
       continue;
     bndl_topk_heap_push(&h, (float)bndl_sim_pair_score(j->stats, r, c, d, common), c);
@@ -236,8 +249,9 @@ bndl_status bndl_sim_sparse_topk(bndl_context *ctx, const bndl_sim_matrix *x, bn
   int32_t *tbl_idx = NULL;
   float *tbl_val = NULL;
 
-  BNDL_TRY_GOTO(st, csr_alloc(al, x->n_users, x->n_items, nnz, &b0), done);
-  BNDL_TRY_GOTO(st, csr_alloc(al, x->n_items, x->n_users, nnz, &b1), done);
+  int counts_only = bndl_sim_counts_only(p);
+  BNDL_TRY_GOTO(st, csr_alloc(al, x->n_users, x->n_items, nnz, !counts_only, &b0), done);
+  BNDL_TRY_GOTO(st, csr_alloc(al, x->n_items, x->n_users, nnz, !counts_only, &b1), done);
   filter_positive(x, p->binary, &b0);
   csr_transpose(&b0, &b1);
   bndl_sim_csr *a = side == BNDL_SIM_ITEMS ? &b1 : &b0, *at = side == BNDL_SIM_ITEMS ? &b0 : &b1;
@@ -256,10 +270,11 @@ bndl_status bndl_sim_sparse_topk(bndl_context *ctx, const bndl_sim_matrix *x, bn
     goto done;
   }
   for (int32_t w = 0; w < workers; w++) {
-    scratch[w].acc = bndl_zalloc_array(al, (size_t)sz.rows + 1, sizeof *scratch[w].acc);
+    if (!counts_only)
+      scratch[w].acc = bndl_zalloc_array(al, (size_t)sz.rows + 1, sizeof *scratch[w].acc);
     scratch[w].count = bndl_zalloc_array(al, (size_t)sz.rows + 1, sizeof *scratch[w].count);
     scratch[w].touched = bndl_alloc_array(al, (size_t)sz.rows + 1, sizeof *scratch[w].touched);
-    if (!scratch[w].acc || !scratch[w].count || !scratch[w].touched) {
+    if ((!counts_only && !scratch[w].acc) || !scratch[w].count || !scratch[w].touched) {
       st = BNDL_ERR_OUT_OF_MEMORY;
       goto done;
     }
@@ -271,7 +286,7 @@ bndl_status bndl_sim_sparse_topk(bndl_context *ctx, const bndl_sim_matrix *x, bn
                  .stats = &stats,
                  .p = p,
                  .k = sz.k,
-                 .uses_values = bndl_sim_uses_values(p->measure),
+                 .counts_only = counts_only,
                  .scratch = scratch,
                  .tbl_idx = tbl_idx,
                  .tbl_val = tbl_val,

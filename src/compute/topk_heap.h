@@ -56,6 +56,8 @@ static inline void bndl_topk_sift_down(float *v, int32_t *ix, int64_t n, int64_t
 }
 
 static inline void bndl_topk_heap_push(bndl_topk_heap *h, float v, int32_t i) {
+  if (h->n == h->k && (h->k == 0 || v < h->val[0]))
+    return; /* the common case once the heap is full: a strictly lower score (false for NaN) */
   if (h->n < h->k) {
     int64_t c = h->n++;
     h->val[c] = v, h->idx[c] = i;
@@ -69,7 +71,7 @@ static inline void bndl_topk_heap_push(bndl_topk_heap *h, float v, int32_t i) {
       h->val[p] = tv, h->idx[p] = ti;
       c = p;
     }
-  } else if (h->k > 0 && bndl_topk_better(v, i, h->val[0], h->idx[0])) {
+  } else if (bndl_topk_better(v, i, h->val[0], h->idx[0])) {
     h->val[0] = v, h->idx[0] = i;
     bndl_topk_sift_down(h->val, h->idx, h->n, 0);
   }

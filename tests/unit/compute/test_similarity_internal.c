@@ -65,6 +65,11 @@ static void heap_matches_ref_topk(void **state) {
       assert_memory_equal(&got_v[j], &want_v[j], sizeof(float)); /* NaN included */
     }
   }
+  /* k = 0 keeps nothing */
+  bndl_topk_heap h;
+  bndl_topk_heap_init(&h, got_v, got_i, 0);
+  bndl_topk_heap_push(&h, 1.0f, 3);
+  assert_int_equal(bndl_topk_heap_finish(&h), 0);
   bndl_context_free(ctx);
 }
 
@@ -176,18 +181,19 @@ static void estimate_is_the_limit(void **state) {
     indptr[u + 1] = n;
   }
   bndl_sim_matrix x = {U, I, indptr, items, w};
-  for (int side = 0; side < 2; side++)
+  for (int side = 0; side < 4; side++) /* BM25 keeps values, binary cosine counts only */
     for (int64_t k = 1; k <= 400; k *= 7) {
-      bndl_sim_params p = params(BNDL_SIM_BM25);
+      bndl_sim_params p = params(side < 2 ? BNDL_SIM_BM25 : BNDL_SIM_COSINE);
+      p.binary = side >= 2;
       p.k = k;
-      int64_t need = bndl_sim_sparse_bytes(&x, (bndl_sim_side)side, &p, 2);
+      int64_t need = bndl_sim_sparse_bytes(&x, (bndl_sim_side)(side % 2), &p, 2);
       bndl_neighbors *nb = NULL;
       p.max_bytes = need - 1;
-      assert_int_equal(bndl_sim_sparse_topk(ctx, &x, (bndl_sim_side)side, &p, &nb), BNDL_ERR_LIMIT);
+      assert_int_equal(bndl_sim_sparse_topk(ctx, &x, (bndl_sim_side)(side % 2), &p, &nb), BNDL_ERR_LIMIT);
       p.max_bytes = need;
       int64_t live = t.live_bytes;
       t.peak_bytes = live;
-      assert_int_equal(bndl_sim_sparse_topk(ctx, &x, (bndl_sim_side)side, &p, &nb), BNDL_OK);
+      assert_int_equal(bndl_sim_sparse_topk(ctx, &x, (bndl_sim_side)(side % 2), &p, &nb), BNDL_OK);
       if (t.peak_bytes - live > need)
         fail_msg("side %d k %lld: peak %lld > estimate %lld", side, (long long)k, (long long)(t.peak_bytes - live), (long long)need);
       assert_true(t.peak_bytes - live >= need / 2); /* and not wildly above it */
