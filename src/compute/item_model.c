@@ -4,15 +4,19 @@
  *
  * Memory (bndl_item_model_need_of), in bytes, n items, k = min(factors.rank, n):
  *   matrix       4 n^2        the Gram matrix; EASE inverts it and turns it into B in place
- *   model_extra  EASE: 4 n (diag(P)); factors: 4 k (eigenvalues) + 4 k n (eigenvectors as
- *                the op returns them) + 4 n k (the factors) + 8 k^2 (normal-equations
- *                Cholesky) - all counted as live at once, an upper bound
+ *   model_extra  4 KiB for the model object and bookkeeping (a fallback provider's
+ *                state, allocation rounding), plus EASE: 4 n (diag(P)); factors: 4 k
+ *                (eigenvalues) + 4 k n (eigenvectors as the op returns them) + 4 n k (the
+ *                factors) + 8 k^2 (normal-equations Cholesky) - all counted as live at
+ *                once, an upper bound
  *   workspace    what the provider running the dense op allocates on top (the op's
  *                provider is the one the context would dispatch to):
  *                  ref      spd_inverse 8 n^2 (U = L^-T in double);
  *                           sym_eigen 16 n^2 (the Jacobi matrix and rotations in double)
- *                  openblas spd_inverse 4 n^2, sym_eigen 4 n^2 + 4 n k + 144 n (LAPACKE's
- *                           row-major transposed copies, ssyevr's work and iwork)
+ *                  openblas spd_inverse 0 (spotrf/spotri in place, column-major on the
+ *                           lower triangle); sym_eigen 4 (n + lwork + liwork) + 8 k with
+ *                           ssyevr's lwork ~ 40 n and liwork 10 n, counted as 204 n + 8 k
+ *                           (OpenBLAS's own fixed per-thread buffers are not counted)
  *                  others   the ref figures (the largest known)
  * The Gram build itself takes nothing besides the matrix (item_gram.c); the dataset is
  * not counted (it exists already).
@@ -58,6 +62,8 @@ static int64_t sat_add(int64_t a, int64_t b) {
 
 static int64_t sat_mul3(int64_t a, int64_t b, int64_t c) { return sat_mul(sat_mul(a, b), c); }
 
+enum { BOOKKEEPING = 4096 };
+
 void bndl_item_model_need_of(const bndl_dataset *ds, const bndl_config *cfg, bndl_item_model_kind kind,
                              bndl_item_model_need *need) {
   int64_t n = bndl_dataset_n(ds, BNDL_IDS_ITEM);
@@ -66,17 +72,17 @@ void bndl_item_model_need_of(const bndl_dataset *ds, const bndl_config *cfg, bnd
   need->matrix = sat_mul3(4, n, n);
   if (kind == BNDL_ITEM_MODEL_EASE) {
     need->provider = bndl_runtime_op_provider(ds->ctx, offsetof(bndl_backend_ops, spd_inverse));
-    need->model_extra = 4 * n;
-    need->workspace = strcmp(need->provider, "openblas") == 0 ? sat_mul3(4, n, n) : sat_mul3(8, n, n);
+    need->model_extra = BOOKKEEPING + 4 * n;
+    need->workspace = strcmp(need->provider, "openblas") == 0 ? 0 : sat_mul3(8, n, n);
   } else {
     int64_t k = bndl_cfg_int(cfg, BNDL_KEY_FACTORS_RANK);
     if (k > n)
       k = n;
     need->rank = k;
     need->provider = bndl_runtime_op_provider(ds->ctx, offsetof(bndl_backend_ops, sym_eigen));
-    need->model_extra = sat_add(sat_add(4 * k, sat_mul3(8, k, n)), sat_mul3(8, k, k));
+    need->model_extra = sat_add(sat_add(BOOKKEEPING + 4 * k, sat_mul3(8, k, n)), sat_mul3(8, k, k));
     if (strcmp(need->provider, "openblas") == 0)
-      need->workspace = sat_add(sat_add(sat_mul3(4, n, n), sat_mul3(4, n, k)), sat_mul(144, n));
+      need->workspace = sat_add(sat_mul(204, n), 8 * k);
     else
       need->workspace = sat_mul3(16, n, n);
   }
