@@ -1,7 +1,8 @@
 /*
  * test_similarity_internal.c - compute/ internals behind bndl_similarity_*:
  *  - topk_heap.h keeps the same pairs in the same order as the ref provider's top-k op
- *    (ties by index, NaN and -inf, any arrival order, k from 1 past the row length);
+ *    (ties by index, NaN, +-inf and +-0, any arrival order, k from 0 past the row
+ *    length), and its keys decode to what they encode;
  *  - bndl_sim_sparse_topk on a 3 x 3 matrix whose similarities are worked out by hand
  *    (entries <= 0 ignored, ties, min_support, asymmetric cosine, lift, user-user);
  *  - bndl_sim_sparse_bytes is what the builder refuses on, and an upper bound of what it
@@ -41,10 +42,12 @@ static void heap_matches_ref_topk(void **state) {
   enum { COLS = 40 };
   float x[COLS], want_v[COLS + 5], got_v[COLS + 5];
   int32_t want_i[COLS + 5], got_i[COLS + 5], order[COLS];
+  uint64_t keys[COLS + 5];
   for (int trial = 0; trial < 500; trial++) {
     for (int c = 0; c < COLS; c++) {
       uint32_t r = next_u32() % 20;
-      x[c] = r == 0 ? NAN : r == 1 ? -INFINITY : r == 2 ? INFINITY : (float)(next_u32() % 6) * 0.5f; /* ties */
+      x[c] = r == 0 ? NAN : r == 1 ? -INFINITY : r == 2 ? INFINITY : r == 3 ? -0.0f
+                                     : (float)(next_u32() % 7) * 0.5f - 1.0f; /* ties, signs, +-0 */
       order[c] = c;
     }
     for (int c = COLS - 1; c > 0; c--) { /* a random arrival order */
@@ -56,20 +59,32 @@ static void heap_matches_ref_topk(void **state) {
     bndl_topk_desc d = {1, COLS, k, x, COLS, NULL, want_i, want_v, k};
     assert_int_equal(bndl_op_topk(ctx, &d), BNDL_OK);
     bndl_topk_heap h;
-    bndl_topk_heap_init(&h, got_v, got_i, k);
+    bndl_topk_heap_init(&h, keys, k);
     for (int c = 0; c < COLS; c++)
-      bndl_topk_heap_push(&h, x[order[c]], order[c]);
-    assert_int_equal(bndl_topk_heap_finish(&h), k < COLS ? k : COLS);
+      bndl_topk_heap_push(&h, bndl_topk_key(x[order[c]], order[c]));
+    assert_int_equal(bndl_topk_heap_finish(&h, got_v, got_i), k < COLS ? k : COLS);
     for (int64_t j = 0; j < k; j++) {
       assert_int_equal(got_i[j], want_i[j]);
-      assert_memory_equal(&got_v[j], &want_v[j], sizeof(float)); /* NaN included */
+      /* the same value (NaN as NaN; the key keeps no sign of zero) */
+      assert_true((isnan(got_v[j]) && isnan(want_v[j])) || got_v[j] == want_v[j]);
     }
   }
   /* k = 0 keeps nothing */
   bndl_topk_heap h;
-  bndl_topk_heap_init(&h, got_v, got_i, 0);
-  bndl_topk_heap_push(&h, 1.0f, 3);
-  assert_int_equal(bndl_topk_heap_finish(&h), 0);
+  bndl_topk_heap_init(&h, keys, 0);
+  bndl_topk_heap_push(&h, bndl_topk_key(1.0f, 3));
+  assert_int_equal(bndl_topk_heap_finish(&h, got_v, got_i), 0);
+  /* keys decode to what they encode, across the float range */
+  static const float probes[] = {0.0f, 1e-45f, 1.17549435e-38f, 0.3f, 1.0f, 3.4e38f, INFINITY, -INFINITY, -2.5f, -1e-45f};
+  for (int i = 0; i < (int)(sizeof probes / sizeof probes[0]); i++) {
+    uint64_t key = bndl_topk_key(probes[i], 123456);
+    assert_true(bndl_topk_key_score(key) == probes[i]);
+    assert_int_equal(bndl_topk_key_index(key), 123456);
+    if (i > 0 && i < 7)
+      assert_true(key > bndl_topk_key(probes[i - 1], 123456));
+  }
+  assert_true(bndl_topk_key(-INFINITY, 5) > bndl_topk_key(NAN, 0));
+  assert_true(bndl_topk_key(2.0f, 1) > bndl_topk_key(2.0f, 2));
   bndl_context_free(ctx);
 }
 
