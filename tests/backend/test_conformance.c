@@ -1,0 +1,875 @@
+/*
+ * test_conformance.c - every op of every provider built, against ref in the same process.
+ *
+ * Each provider gets its own 2-thread context (bndl_context_set_backend); the oracle is a
+ * context set to "ref". Ops a provider leaves out run on the fallback, and are checked
+ * all the same (they then agree exactly). Shapes cover 0, 1, odd sizes (7, 33, 129), a
+ * few large ones (those that make the providers cut work into blocks), every transpose,
+ * padded leading dimensions, batches with gaps between matrices, alpha/beta in
+ * {0, 1, -0.5, 2.5} with NaN in C when beta == 0, in-place calls. Cells outside an
+ * output (padding, gaps) hold a sentinel that must survive.
+ *
+ * Tolerances (u = 2^-24, the unit roundoff of float), each sound for two independent
+ * float implementations of the same exact value:
+ *  - gemm, spmm: an element is a sum of t products (t = k, or the stored entries that
+ *    meet it); any summation order is within gamma_{t+2} (|alpha| S + |beta c0|) of the
+ *    exact value (Higham 3.1), S = sum |a_ip b_pj|; so two results differ by at most
+ *    2 (t + 3) u (|alpha| S + |beta c0|). S is summed exactly in double for small shapes
+ *    and bounded by Cauchy-Schwarz, ||a_i|| ||b_j|| >= S, for large ones.
+ *  - row_norms: a float sum of squares is within gamma_{n+1} relative, sqrt halves it:
+ *    ((cols + 2) / 2 + 2) u |ref| (ref sums in double).
+ *  - scale_rows: one correctly rounded product: exact (==, NaN == NaN).
+ *  - softmax: exp within a few ulps, its argument x - max rounded (|x - max| u relative),
+ *    the float sum within cols u: (cols + 32 + |x - max|) u |ref|.
+ *  - eltwise and backward: see elt_tol_fwd / elt_tol_bwd in backend_cases.h.
+ *  - topk: exact (indices and values, tie and NaN order included): the order is fully
+ *    specified by backend.h.
+ *  - spd_inverse: A = Q diag(lambda) Q^T with lambda in [1, 10] (kappa = 10, ||A^-1|| = 1):
+ *    max |A X - I| <= 4 n u kappa (residual of a backward-stable inverse) and
+ *    max |X - X_ref| <= 8 n u kappa ||X|| (kappa times the backward error, for each);
+ *    X exactly symmetric. Not positive definite, or NaN: BNDL_ERR_INVALID_ARGUMENT.
+ *  - sym_eigen: top eigenvalues 10, 9, ... (gap 1) above the rest in [-1, 1], ||A|| = 10:
+ *    |lambda - lambda_ref| <= 8 n u ||A|| (Weyl), max |A v - lambda v| <= 8 n u ||A||,
+ *    eigenvectors under the sign convention within 8 n u ||A|| / gap (Davis-Kahan), the
+ *    sign free only when the two largest |components| are that close.
+ *
+ * The worst |err| and err/tol of each op and provider are printed ("[conformance]").
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "backend_cases.h"
+#include "backend_util.h"
+#include "runtime/runtime.h"
+
+#define SENTINEL 777.25f
+
+static const char *g_names[8];
+static int g_count;
+static bndl_context *g_ref;      /* the oracle */
+static bndl_context *g_ctx[8];   /* one per provider (NULL for ref itself) */
+
+static int setup(void **state) {
+  (void)state;
+  g_count = conf_providers(g_names, 8);
+  g_ref = conf_context("ref", 2);
+  for (int i = 0; i < g_count; i++)
+    g_ctx[i] = strcmp(g_names[i], "ref") == 0 ? NULL : conf_context(g_names[i], 2);
+  return 0;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  for (int i = 0; i < g_count; i++)
+    bndl_context_free(g_ctx[i]);
+  bndl_context_free(g_ref);
+  return 0;
+}
+
+static void check_ok(bndl_status st, const char *what, const char *provider) {
+  if (st != BNDL_OK)
+    fail_msg("%s on %s: %s (%s)", what, provider, bndl_status_str(st), bndl_last_error_message());
+}
+
+/* ===================================================================== gemm */
+
+typedef struct gemm_case {
+  int ta, tb;
+  int64_t m, n, k, batch, pad;
+  float alpha, beta;
+} gemm_case;
+
+typedef struct gemm_data {
+  gemm_case g;
+  int64_t lda, ldb, ldc, sa, sb, sc, ar, br;
+  float *a, *b, *c0;
+} gemm_data;
+
+static void gemm_data_make(conf_rng *r, const gemm_case *g, gemm_data *d) {
+  memset(d, 0, sizeof *d);
+  d->g = *g;
+  d->ar = g->ta ? g->k : g->m;
+  int64_t ac = g->ta ? g->m : g->k;
+  d->br = g->tb ? g->n : g->k;
+  int64_t bc = g->tb ? g->k : g->n;
+  d->lda = ac + g->pad;
+  d->ldb = bc + g->pad;
+  d->ldc = g->n + g->pad;
+  /* gaps between the matrices of a batch (odd, so strides are not multiples of rows) */
+  d->sa = d->ar * d->lda + 5;
+  d->sb = d->br * d->ldb + 3;
+  d->sc = g->m * d->ldc + 7;
+  size_t na = (size_t)(d->sa * g->batch), nb = (size_t)(d->sb * g->batch), nc = (size_t)(d->sc * g->batch);
+  d->a = conf_malloc(na * sizeof(float));
+  d->b = conf_malloc(nb * sizeof(float));
+  d->c0 = conf_malloc(nc * sizeof(float));
+  conf_fill(r, d->a, na, -1, 1);
+  conf_fill(r, d->b, nb, -1, 1);
+  for (size_t i = 0; i < nc; i++)
+    d->c0[i] = SENTINEL;
+  for (int64_t bt = 0; bt < g->batch; bt++)
+    for (int64_t i = 0; i < g->m; i++)
+      for (int64_t j = 0; j < g->n; j++)
+        d->c0[bt * d->sc + i * d->ldc + j] = g->beta == 0.0f ? NAN : (float)conf_uniform(r, -1, 1);
+}
+
+static void gemm_data_free(gemm_data *d) {
+  free(d->a);
+  free(d->b);
+  free(d->c0);
+}
+
+static size_t gemm_c_len(const gemm_data *d) { return (size_t)(d->sc * d->g.batch); }
+
+static bndl_gemm_desc gemm_desc(const gemm_data *d, float *c) {
+  bndl_gemm_desc x = {d->g.ta, d->g.tb, d->g.m, d->g.n, d->g.k, d->g.batch, d->g.alpha, d->g.beta,
+                      d->a, d->lda, d->sa, d->b, d->ldb, d->sb, c, d->ldc, d->sc};
+  return x;
+}
+
+static double op_a(const gemm_data *d, int64_t bt, int64_t i, int64_t p) {
+  const float *a = d->a + bt * d->sa;
+  return d->g.ta ? a[p * d->lda + i] : a[i * d->lda + p];
+}
+
+static double op_b(const gemm_data *d, int64_t bt, int64_t p, int64_t j) {
+  const float *b = d->b + bt * d->sb;
+  return d->g.tb ? b[j * d->ldb + p] : b[p * d->ldb + j];
+}
+
+/* S[i][j] = sum_p |op(A)_ip op(B)_pj| (exact == 1) or its Cauchy-Schwarz bound, and the
+ * exact product in double when `exact_out` is not NULL. */
+static void gemm_sums(const gemm_data *d, int64_t bt, int exact, double *s, double *exact_out) {
+  const gemm_case *g = &d->g;
+  if (exact) {
+    for (int64_t i = 0; i < g->m; i++)
+      for (int64_t j = 0; j < g->n; j++) {
+        double acc = 0, abs_acc = 0;
+        for (int64_t p = 0; p < g->k; p++) {
+          double t = op_a(d, bt, i, p) * op_b(d, bt, p, j);
+          acc += t;
+          abs_acc += fabs(t);
+        }
+        s[i * g->n + j] = abs_acc;
+        if (exact_out)
+          exact_out[i * g->n + j] = acc;
+      }
+    return;
+  }
+  double *na = conf_malloc((size_t)g->m * sizeof *na), *nb = conf_malloc((size_t)g->n * sizeof *nb);
+  for (int64_t i = 0; i < g->m; i++) {
+    double t = 0;
+    for (int64_t p = 0; p < g->k; p++)
+      t += op_a(d, bt, i, p) * op_a(d, bt, i, p);
+    na[i] = sqrt(t);
+  }
+  for (int64_t j = 0; j < g->n; j++) {
+    double t = 0;
+    for (int64_t p = 0; p < g->k; p++)
+      t += op_b(d, bt, p, j) * op_b(d, bt, p, j);
+    nb[j] = sqrt(t);
+  }
+  for (int64_t i = 0; i < g->m; i++)
+    for (int64_t j = 0; j < g->n; j++)
+      s[i * g->n + j] = na[i] * nb[j] * (1 + 1e-12);
+  free(na);
+  free(nb);
+}
+
+/* Compares got with want (both after the op) over every cell: outputs within tolerance
+ * (factor `f` in f (k + 3) u (|alpha| S + |beta c0|)), everything else untouched. */
+static void gemm_compare(const gemm_data *d, const float *got, const float *want, double f, const char *provider,
+                         conf_stats *st) {
+  const gemm_case *g = &d->g;
+  int exact = (double)g->m * (double)g->n * (double)g->k <= (double)(1 << 21);
+  double *s = conf_malloc((size_t)(g->m * g->n + 1) * sizeof *s);
+  for (int64_t bt = 0; bt < g->batch; bt++) {
+    gemm_sums(d, bt, exact, s, NULL);
+    for (int64_t i = 0; i < g->m; i++)
+      for (int64_t j = 0; j < g->n; j++) {
+        size_t at = (size_t)(bt * d->sc + i * d->ldc + j);
+        double c0 = g->beta == 0.0f ? 0 : fabs((double)d->c0[at]);
+        double tol = f * (double)(g->k + 3) * CONF_U * (fabs((double)g->alpha) * s[i * g->n + j] + fabs(g->beta) * c0);
+        if (!isfinite(got[at]) || !conf_stats_add(st, got[at], want[at], tol))
+          fail_msg("gemm on %s: ta %d tb %d m %lld n %lld k %lld batch %lld pad %lld alpha %g beta %g: C[%lld][%lld][%lld]"
+                   " = %.9g, ref %.9g, tol %.3g",
+                   provider, g->ta, g->tb, (long long)g->m, (long long)g->n, (long long)g->k, (long long)g->batch,
+                   (long long)g->pad, g->alpha, g->beta, (long long)bt, (long long)i, (long long)j, got[at], want[at],
+                   tol);
+      }
+  }
+  /* every cell that is not an output keeps its sentinel */
+  for (size_t at = 0; at < gemm_c_len(d); at++) {
+    int64_t bt = (int64_t)at / d->sc, off = (int64_t)at % d->sc, i = off / (d->ldc ? d->ldc : 1),
+            j = off % (d->ldc ? d->ldc : 1);
+    int inside = d->ldc > 0 && bt < g->batch && i < g->m && j < g->n;
+    if (!inside && (got[at] != SENTINEL || want[at] != SENTINEL))
+      fail_msg("gemm on %s wrote outside C (cell %zu: %g / ref %g)", provider, at, got[at], want[at]);
+  }
+  free(s);
+  st->cases++;
+}
+
+static void gemm_run(const char *provider, bndl_context *ctx, const gemm_case *g, conf_rng *r, conf_stats *st) {
+  gemm_data d;
+  gemm_data_make(r, g, &d);
+  size_t nc = gemm_c_len(&d);
+  float *cp = conf_malloc(nc * sizeof(float)), *cr = conf_malloc(nc * sizeof(float));
+  memcpy(cp, d.c0, nc * sizeof(float));
+  memcpy(cr, d.c0, nc * sizeof(float));
+  bndl_gemm_desc dp = gemm_desc(&d, cp), dr = gemm_desc(&d, cr);
+  check_ok(bndl_op_gemm(ctx, &dp), "gemm", provider);
+  check_ok(bndl_op_gemm(g_ref, &dr), "gemm", "ref");
+  gemm_compare(&d, cp, cr, 2.0, provider, st);
+  free(cp);
+  free(cr);
+  gemm_data_free(&d);
+}
+
+static const float ALPHAS[] = {1.0f, -0.5f, 0.0f, 2.5f};
+static const float BETAS[] = {0.0f, 1.0f, -0.5f};
+
+static void test_gemm(void **state) {
+  (void)state;
+  /* under valgrind: 0, 1, 7, 20 */
+  int64_t dims[] = {0, 1, 7, 33, 129};
+  int nd = 5;
+  if (conf_scale() == 0) {
+    dims[3] = 20;
+    nd = 4;
+  }
+  /* large: the shapes that make providers cut C (rows, columns, GEMV blocks) */
+  static const gemm_case large2[] = {
+      {0, 0, 513, 1024, 300, 1, 0, 1.0f, 0.0f},   {1, 0, 513, 1024, 300, 1, 0, 1.0f, 0.0f},
+      {0, 1, 513, 1024, 300, 1, 3, -0.5f, 1.0f},  {1, 1, 513, 1024, 300, 1, 0, 1.0f, 0.0f},
+      {0, 1, 1024, 513, 300, 1, 0, 2.5f, -0.5f},  {0, 0, 1, 4096, 2048, 1, 0, 1.0f, 0.0f},
+      {1, 1, 1, 4096, 2048, 1, 5, 1.0f, 1.0f},    {0, 0, 4096, 1, 600, 1, 0, 1.0f, 0.0f},
+      {1, 1, 4096, 1, 600, 1, 0, -0.5f, 0.0f},    {0, 0, 256, 256, 256, 2, 3, 1.0f, -0.5f},
+      {0, 1, 64, 1024, 256, 1, 0, 1.0f, 0.0f},    {1, 0, 100, 100, 100, 40, 1, 1.0f, 0.0f},
+  };
+  static const gemm_case large1[] = {
+      {0, 0, 257, 300, 130, 1, 0, 1.0f, 0.0f}, {1, 1, 257, 300, 130, 1, 3, -0.5f, 1.0f},
+      {0, 1, 130, 257, 129, 1, 0, 1.0f, 0.0f}, {0, 0, 1, 4096, 600, 1, 0, 1.0f, 0.0f},
+      {1, 1, 1, 4096, 600, 1, 0, 1.0f, 0.0f},  {0, 1, 3000, 1, 700, 1, 0, 1.0f, 0.0f},
+      {0, 0, 64, 1024, 256, 2, 0, 1.0f, 0.0f},
+  };
+  static const gemm_case large0[] = {
+      {0, 0, 130, 130, 130, 1, 0, 1.0f, 0.0f},
+      {0, 1, 1, 2100, 1000, 1, 0, 1.0f, 0.0f},
+  };
+  const gemm_case *large = conf_scale() == 2 ? large2 : conf_scale() == 1 ? large1 : large0;
+  size_t n_large = conf_scale() == 2 ? sizeof large2 / sizeof *large2
+                                     : conf_scale() == 1 ? sizeof large1 / sizeof *large1 : sizeof large0 / sizeof *large0;
+  for (int p = 0; p < g_count; p++) {
+    if (g_ctx[p] == NULL)
+      continue;
+    conf_rng r = {1234};
+    conf_stats st;
+    conf_stats_init(&st, "gemm", g_names[p]);
+    int64_t idx = 0;
+    for (int im = 0; im < nd; im++)
+      for (int in = 0; in < nd; in++)
+        for (int ik = 0; ik < nd; ik++)
+          for (int t = 0; t < 4; t++, idx++) {
+            /* under valgrind one transpose combination per shape, in turn (oneDNN JIT-compiles
+             * a kernel per shape, which valgrind instruments slowly) */
+            if (conf_scale() == 0 && t != (im + in + ik) % 4)
+              continue;
+            gemm_case g = {t & 1, t >> 1, dims[im], dims[in], dims[ik], 1, 0, ALPHAS[idx % 4], BETAS[(idx / 4) % 3]};
+            g.pad = (idx / 12) % 2 ? 3 : 0;
+            g.batch = (idx / 24) % 2 ? 3 : 1;
+            gemm_run(g_names[p], g_ctx[p], &g, &r, &st);
+          }
+    for (size_t i = 0; i < n_large; i++)
+      gemm_run(g_names[p], g_ctx[p], &large[i], &r, &st);
+    conf_stats_print(&st, "2 (k+3) u (|alpha| sum|a||b| + |beta c0|)");
+  }
+}
+
+/* ===================================================================== spmm */
+
+static void spmm_run(const char *provider, bndl_context *ctx, const csr *a, int trans, int64_t n, int64_t pad,
+                     int use_values, float alpha, float beta, conf_rng *r, conf_stats *st) {
+  int64_t brows = trans ? a->rows : a->cols, crows = trans ? a->cols : a->rows;
+  int64_t ldb = n + pad, ldc = n + pad + 1;
+  size_t nb = (size_t)(brows * ldb), nc = (size_t)(crows * ldc);
+  float *b = conf_malloc(nb * sizeof *b), *c0 = conf_malloc(nc * sizeof *c0);
+  float *cp = conf_malloc(nc * sizeof *cp), *cr = conf_malloc(nc * sizeof *cr);
+  conf_fill(r, b, nb, -1, 1);
+  for (size_t i = 0; i < nc; i++)
+    c0[i] = (int64_t)(i % (size_t)ldc) < n ? (beta == 0.0f ? NAN : (float)conf_uniform(r, -1, 1)) : SENTINEL;
+  memcpy(cp, c0, nc * sizeof *cp);
+  memcpy(cr, c0, nc * sizeof *cr);
+  const float *values = use_values ? a->values : NULL;
+  bndl_spmm_desc dp = {trans, a->rows, a->cols, n, a->indptr, a->indices, values, alpha, beta, b, ldb, cp, ldc};
+  bndl_spmm_desc dr = dp;
+  dr.c = cr;
+  check_ok(bndl_op_spmm(ctx, &dp), "spmm", provider);
+  check_ok(bndl_op_spmm(g_ref, &dr), "spmm", "ref");
+  /* S and term counts per output element, in double */
+  double *s = calloc(nc + 1, sizeof *s);
+  int64_t *cnt = calloc((size_t)crows + 1, sizeof *cnt);
+  assert_non_null(s);
+  assert_non_null(cnt);
+  for (int64_t i = 0; i < a->rows; i++)
+    for (int64_t q = a->indptr[i]; q < a->indptr[i + 1]; q++) {
+      int64_t col = a->indices[q];
+      double v = values ? values[q] : 1.0;
+      int64_t out = trans ? col : i, in = trans ? i : col;
+      cnt[out]++;
+      for (int64_t j = 0; j < n; j++)
+        s[out * ldc + j] += fabs(v * b[in * ldb + j]);
+    }
+  for (int64_t i = 0; i < crows; i++)
+    for (int64_t j = 0; j < ldc; j++) {
+      size_t at = (size_t)(i * ldc + j);
+      if (j >= n) {
+        if (cp[at] != SENTINEL || cr[at] != SENTINEL)
+          fail_msg("spmm on %s wrote outside C", provider);
+        continue;
+      }
+      double c0t = beta == 0.0f ? 0 : fabs(c0[at]);
+      double tol = 2.0 * (double)(cnt[i] + 3) * CONF_U * (fabs(alpha) * s[at] + fabs(beta) * c0t);
+      if (!isfinite(cp[at]) || !conf_stats_add(st, cp[at], cr[at], tol))
+        fail_msg("spmm on %s: %lld x %lld trans %d n %lld: C[%lld][%lld] = %.9g, ref %.9g, tol %.3g", provider,
+                 (long long)a->rows, (long long)a->cols, trans, (long long)n, (long long)i, (long long)j, cp[at], cr[at],
+                 tol);
+    }
+  st->cases++;
+  free(s);
+  free(cnt);
+  free(b);
+  free(c0);
+  free(cp);
+  free(cr);
+}
+
+static void test_spmm(void **state) {
+  (void)state;
+  static const int64_t rows[] = {0, 1, 7, 129}, cols[] = {1, 7, 33}, ns[] = {0, 1, 7, 33};
+  for (int p = 0; p < g_count; p++) {
+    if (g_ctx[p] == NULL)
+      continue;
+    conf_rng r = {99};
+    conf_stats st;
+    conf_stats_init(&st, "spmm", g_names[p]);
+    int64_t idx = 0;
+    for (int ir = 0; ir < 4; ir++)
+      for (int ic = 0; ic < 3; ic++) {
+        csr a;
+        csr_make(&r, &a, rows[ir], cols[ic], 0.3);
+        for (int in = 0; in < 4; in++)
+          for (int t = 0; t < 2; t++, idx++)
+            spmm_run(g_names[p], g_ctx[p], &a, t, ns[in], idx % 2 ? 3 : 0, idx % 3 != 0, ALPHAS[idx % 4],
+                     BETAS[(idx / 4) % 3], &r, &st);
+        csr_free(&a);
+      }
+    int scale = conf_scale();
+    if (scale > 0) {
+      csr a;
+      csr_make(&r, &a, scale == 2 ? 20000 : 2000, scale == 2 ? 5000 : 3000, 0.01);
+      for (int t = 0; t < 2; t++)
+        spmm_run(g_names[p], g_ctx[p], &a, t, 64, 0, 1, 1.0f, t ? 0.0f : -0.5f, &r, &st);
+      csr_free(&a);
+    }
+    conf_stats_print(&st, "2 (t+3) u (|alpha| sum|v||b| + |beta c0|), t = terms");
+  }
+}
+
+/* ===================================================================== rows */
+
+static void test_row_norms(void **state) {
+  (void)state;
+  static const int64_t rows[] = {0, 1, 7, 129}, cols[] = {0, 1, 7, 33, 1024};
+  /* magnitudes whose squares overflow or underflow float */
+  static const double scales[] = {1, 1e15, 1e-15, 1e30, 1e-30};
+  for (int p = 0; p < g_count; p++) {
+    if (g_ctx[p] == NULL)
+      continue;
+    conf_rng r = {7};
+    conf_stats st;
+    conf_stats_init(&st, "row_norms", g_names[p]);
+    for (int ir = 0; ir < 4; ir++)
+      for (int ic = 0; ic < 5; ic++) {
+        int64_t m = rows[ir], n = cols[ic], ldx = n + (ic % 2 ? 5 : 0);
+        float *x = conf_malloc((size_t)(m * ldx) * sizeof *x);
+        float *op = conf_malloc((size_t)m * sizeof *op), *orf = conf_malloc((size_t)m * sizeof *orf);
+        for (int64_t i = 0; i < m; i++)
+          for (int64_t j = 0; j < ldx; j++)
+            x[i * ldx + j] = j < n ? (float)(conf_uniform(&r, -1, 1) * scales[i % 5]) : NAN;
+        check_ok(bndl_op_row_norms(g_ctx[p], m, n, x, ldx, op), "row_norms", g_names[p]);
+        check_ok(bndl_op_row_norms(g_ref, m, n, x, ldx, orf), "row_norms", "ref");
+        for (int64_t i = 0; i < m; i++) {
+          double tol = ((double)(n + 2) / 2 + 2) * CONF_U * fabs(orf[i]);
+          if (!conf_stats_add(&st, op[i], orf[i], tol))
+            fail_msg("row_norms on %s: %lld x %lld row %lld: %.9g, ref %.9g", g_names[p], (long long)m, (long long)n,
+                     (long long)i, op[i], orf[i]);
+        }
+        st.cases++;
+        free(x);
+        free(op);
+        free(orf);
+      }
+    conf_stats_print(&st, "((cols+2)/2 + 2) u |ref|");
+  }
+}
+
+static void test_scale_rows(void **state) {
+  (void)state;
+  static const int64_t rows[] = {0, 1, 7, 129}, cols[] = {0, 1, 7, 33, 1024};
+  for (int p = 0; p < g_count; p++) {
+    if (g_ctx[p] == NULL)
+      continue;
+    conf_rng r = {8};
+    conf_stats st;
+    conf_stats_init(&st, "scale_rows", g_names[p]);
+    for (int ir = 0; ir < 4; ir++)
+      for (int ic = 0; ic < 5; ic++) {
+        int64_t m = rows[ir], n = cols[ic], ldx = n + (ic % 2 ? 5 : 0);
+        size_t len = (size_t)(m * ldx);
+        float *x = conf_malloc(len * sizeof *x), *xp = conf_malloc(len * sizeof *x), *xr = conf_malloc(len * sizeof *x);
+        float *s = conf_malloc((size_t)m * sizeof *s);
+        for (size_t i = 0; i < len; i++)
+          x[i] = (int64_t)(i % (size_t)ldx) < n ? (float)conf_uniform(&r, -3, 3) : SENTINEL;
+        for (int64_t i = 0; i < m; i++)
+          s[i] = i % 4 == 0 ? 0.0f : (i % 4 == 1 ? -1.0f : (float)conf_uniform(&r, -2, 2));
+        memcpy(xp, x, len * sizeof *x);
+        memcpy(xr, x, len * sizeof *x);
+        check_ok(bndl_op_scale_rows(g_ctx[p], m, n, xp, ldx, s), "scale_rows", g_names[p]);
+        check_ok(bndl_op_scale_rows(g_ref, m, n, xr, ldx, s), "scale_rows", "ref");
+        for (size_t i = 0; i < len; i++)
+          if (!conf_stats_add(&st, xp[i], xr[i], 0))
+            fail_msg("scale_rows on %s: %lld x %lld cell %zu: %.9g, ref %.9g", g_names[p], (long long)m,
+                     (long long)n, i, xp[i], xr[i]);
+        st.cases++;
+        free(x);
+        free(xp);
+        free(xr);
+        free(s);
+      }
+    conf_stats_print(&st, "exact");
+  }
+}
+
+static void test_softmax(void **state) {
+  (void)state;
+  static const int64_t rows[] = {0, 1, 7, 129}, cols[] = {0, 1, 7, 33, 1000};
+  for (int p = 0; p < g_count; p++) {
+    if (g_ctx[p] == NULL)
+      continue;
+    conf_rng r = {9};
+    conf_stats st;
+    conf_stats_init(&st, "softmax", g_names[p]);
+    int64_t idx = 0;
+    for (int ir = 0; ir < 4; ir++)
+      for (int ic = 0; ic < 5; ic++)
+        for (int inplace = 0; inplace < 2; inplace++, idx++) {
+          int64_t m = rows[ir], n = cols[ic], ldx = n + (idx % 3 ? 2 : 0), ldy = inplace ? ldx : n + (idx % 2);
+          size_t lx = (size_t)(m * ldx), ly = (size_t)(m * ldy);
+          float *x = conf_malloc(lx * sizeof *x), *yp = conf_malloc(ly * sizeof *x), *yr = conf_malloc(ly * sizeof *x);
+          for (size_t i = 0; i < lx; i++) {
+            int64_t j = (int64_t)(i % (size_t)ldx);
+            /* a masked-out entry (-inf) now and then, never a whole row */
+            x[i] = j >= n ? SENTINEL : (j > 0 && conf_below(&r, 20) == 0 ? -INFINITY : (float)conf_uniform(&r, -20, 20));
+          }
+          for (size_t i = 0; i < ly; i++)
+            yp[i] = yr[i] = inplace ? x[i] : SENTINEL;
+          const float *xp = inplace ? yp : x, *xr = inplace ? yr : x;
+          check_ok(bndl_op_softmax(g_ctx[p], m, n, xp, ldx, yp, ldy), "softmax", g_names[p]);
+          check_ok(bndl_op_softmax(g_ref, m, n, xr, ldx, yr, ldy), "softmax", "ref");
+          for (int64_t i = 0; i < m; i++) {
+            float mx = -INFINITY;
+            for (int64_t j = 0; j < n; j++)
+              mx = x[i * ldx + j] > mx ? x[i * ldx + j] : mx;
+            for (int64_t j = 0; j < ldy; j++) {
+              size_t at = (size_t)(i * ldy + j);
+              if (j >= n) {
+                if (yp[at] != yr[at] && !(isnan(yp[at]) && isnan(yr[at])))
+                  fail_msg("softmax on %s wrote outside y", g_names[p]);
+                continue;
+              }
+              double d = isinf(x[i * ldx + j]) ? 0 : fabs((double)x[i * ldx + j] - mx);
+              double tol = ((double)n + 32 + d) * CONF_U * fabs(yr[at]);
+              if (!conf_stats_add(&st, yp[at], yr[at], tol))
+                fail_msg("softmax on %s: %lld x %lld in-place %d: y[%lld][%lld] = %.9g, ref %.9g, tol %.3g", g_names[p],
+                         (long long)m, (long long)n, inplace, (long long)i, (long long)j, yp[at], yr[at], tol);
+            }
+          }
+          st.cases++;
+          free(x);
+          free(yp);
+          free(yr);
+        }
+    conf_stats_print(&st, "(cols + 32 + |x - max|) u |ref|");
+  }
+}
+
+/* ===================================================================== eltwise */
+
+static void test_eltwise(void **state) {
+  (void)state;
+  int scale = conf_scale();
+  int64_t sizes[] = {0, 1, 7, 33, 1000, 2 * 16384 + 5, 100000};
+  int n_sizes = scale == 2 ? 7 : scale == 1 ? 6 : 5;
+  for (int p = 0; p < g_count; p++) {
+    if (g_ctx[p] == NULL)
+      continue;
+    conf_rng r = {10};
+    for (int kind = BNDL_ELT_RELU; kind <= BNDL_ELT_LOG; kind++) {
+      bndl_eltwise_kind k = (bndl_eltwise_kind)kind;
+      conf_stats fw, bw;
+      char fname[48], bname[48];
+      snprintf(fname, sizeof fname, "eltwise %s", elt_name(k));
+      snprintf(bname, sizeof bname, "backward %s", elt_name(k));
+      conf_stats_init(&fw, fname, g_names[p]);
+      conf_stats_init(&bw, bname, g_names[p]);
+      for (int is = 0; is < n_sizes; is++)
+        for (int inplace = 0; inplace < 2; inplace++) {
+          int64_t n = sizes[is];
+          size_t bytes = (size_t)n * sizeof(float);
+          float *x = conf_malloc(bytes), *dy = conf_malloc(bytes), *yp = conf_malloc(bytes), *yr = conf_malloc(bytes);
+          elt_inputs(&r, k, x, n);
+          conf_fill(&r, dy, (size_t)n, -2, 2);
+          /* forward: y = f(x), in place means y == x */
+          if (inplace) {
+            memcpy(yp, x, bytes);
+            memcpy(yr, x, bytes);
+          }
+          check_ok(bndl_op_eltwise(g_ctx[p], k, n, inplace ? yp : x, yp), fname, g_names[p]);
+          check_ok(bndl_op_eltwise(g_ref, k, n, inplace ? yr : x, yr), fname, "ref");
+          for (int64_t i = 0; i < n; i++)
+            if (!conf_stats_add(&fw, yp[i], yr[i], elt_tol_fwd(k, x[i], yr[i])))
+              fail_msg("%s on %s: x = %.9g: %.9g, ref %.9g, tol %.3g", fname, g_names[p], x[i], yp[i], yr[i],
+                       elt_tol_fwd(k, x[i], yr[i]));
+          fw.cases++;
+          /* backward: dx = dy f'(x), in place means dx == dy */
+          if (inplace) {
+            memcpy(yp, dy, bytes);
+            memcpy(yr, dy, bytes);
+          }
+          check_ok(bndl_op_eltwise_backward(g_ctx[p], k, n, x, inplace ? yp : dy, yp), bname, g_names[p]);
+          check_ok(bndl_op_eltwise_backward(g_ref, k, n, x, inplace ? yr : dy, yr), bname, "ref");
+          for (int64_t i = 0; i < n; i++) {
+            double tol = elt_tol_bwd(k, x[i], dy[i], yr[i]);
+            if (!conf_stats_add(&bw, yp[i], yr[i], tol))
+              fail_msg("%s on %s: x = %.9g dy = %.9g: %.9g, ref %.9g, tol %.3g", bname, g_names[p], x[i], dy[i], yp[i],
+                       yr[i], tol);
+          }
+          bw.cases++;
+          free(x);
+          free(dy);
+          free(yp);
+          free(yr);
+        }
+      conf_stats_print(&fw, "2 sens_8ulp(f, x) + 16 u |ref| (+ GELU term)");
+      conf_stats_print(&bw, "2 |dy| sens_8ulp(f', x) + 16 u |ref| (+ GELU term)");
+    }
+  }
+}
+
+/* ===================================================================== topk */
+
+static void topk_run(const char *provider, bndl_context *ctx, int64_t m, int64_t n, int64_t k, int with_exclude,
+                     int64_t pad, conf_rng *r, conf_stats *st) {
+  int64_t ldx = n + pad, ldk = k + pad;
+  size_t lx = (size_t)(m * ldx), lk = (size_t)(m * ldk);
+  float *x = conf_malloc(lx * sizeof *x);
+  uint8_t *ex = with_exclude ? conf_malloc(lx) : NULL;
+  for (size_t i = 0; i < lx; i++) {
+    int64_t c = conf_below(r, 100);
+    /* eighths in [-4, 4]: many exact ties; NaN and infinities now and then */
+    x[i] = c < 2 ? NAN : c < 3 ? INFINITY : c < 4 ? -INFINITY : (float)(conf_below(r, 65) - 32) / 8.0f;
+    if (ex)
+      ex[i] = (i / (size_t)(ldx ? ldx : 1)) % 7 == 3 ? 1 : conf_below(r, 5) == 0; /* some rows all excluded */
+  }
+  int32_t *ip = conf_malloc(lk * sizeof *ip), *ir = conf_malloc(lk * sizeof *ir);
+  float *vp = conf_malloc(lk * sizeof *vp), *vr = conf_malloc(lk * sizeof *vr);
+  for (size_t i = 0; i < lk; i++) {
+    ip[i] = ir[i] = -7;
+    vp[i] = vr[i] = SENTINEL;
+  }
+  bndl_topk_desc dp = {m, n, k, x, ldx, ex, ip, vp, ldk}, dr = {m, n, k, x, ldx, ex, ir, vr, ldk};
+  check_ok(bndl_op_topk(ctx, &dp), "topk", provider);
+  check_ok(bndl_op_topk(g_ref, &dr), "topk", "ref");
+  for (size_t i = 0; i < lk; i++) {
+    st->values++;
+    if (ip[i] != ir[i] || !conf_same_bits(&vp[i], &vr[i], 1))
+      fail_msg("topk on %s: %lld x %lld k %lld exclude %d: slot %lld of row %lld: (%d, %g), ref (%d, %g)", provider,
+               (long long)m, (long long)n, (long long)k, with_exclude, (long long)(i % (size_t)ldk),
+               (long long)(i / (size_t)ldk), ip[i], vp[i], ir[i], vr[i]);
+  }
+  st->cases++;
+  free(x);
+  free(ex);
+  free(ip);
+  free(ir);
+  free(vp);
+  free(vr);
+}
+
+static void test_topk(void **state) {
+  (void)state;
+  static const int64_t rows[] = {0, 1, 7, 65}, cols[] = {0, 1, 7, 33, 1000}, ks[] = {0, 1, 5, 40};
+  for (int p = 0; p < g_count; p++) {
+    if (g_ctx[p] == NULL)
+      continue;
+    conf_rng r = {11};
+    conf_stats st;
+    conf_stats_init(&st, "topk", g_names[p]);
+    int64_t idx = 0;
+    for (int ir = 0; ir < 4; ir++)
+      for (int ic = 0; ic < 5; ic++)
+        for (int ik = 0; ik < 4; ik++)
+          for (int e = 0; e < 2; e++, idx++)
+            topk_run(g_names[p], g_ctx[p], rows[ir], cols[ic], ks[ik], e, idx % 3 == 1 ? 3 : 0, &r, &st);
+    if (conf_scale() == 2)
+      topk_run(g_names[p], g_ctx[p], 300, 100000, 100, 1, 0, &r, &st);
+    else if (conf_scale() == 1)
+      topk_run(g_names[p], g_ctx[p], 64, 20000, 50, 0, 1, &r, &st);
+    conf_stats_print(&st, "exact");
+  }
+}
+
+/* ===================================================================== spd_inverse */
+
+/* max |A X - I| over the n x n matrices (A, X leading dimension lda), in double */
+static double inverse_residual(int64_t n, const float *a, const float *x, int64_t lda) {
+  double worst = 0;
+  for (int64_t i = 0; i < n; i++)
+    for (int64_t j = 0; j < n; j++) {
+      double s = i == j ? -1.0 : 0.0;
+      for (int64_t p = 0; p < n; p++)
+        s += (double)a[i * lda + p] * x[p * lda + j];
+      worst = fabs(s) > worst ? fabs(s) : worst;
+    }
+  return worst;
+}
+
+static void test_spd_inverse(void **state) {
+  (void)state;
+  int scale = conf_scale();
+  int64_t sizes[] = {0, 1, 2, 7, 33, 129, 300, 513};
+  int n_sizes = scale == 2 ? 8 : scale == 1 ? 7 : 5;
+  const double kappa = 10;
+  for (int p = 0; p < g_count; p++) {
+    if (g_ctx[p] == NULL)
+      continue;
+    conf_rng r = {12};
+    conf_stats st, res;
+    conf_stats_init(&st, "spd_inverse", g_names[p]);
+    conf_stats_init(&res, "spd residual", g_names[p]);
+    for (int is = 0; is < n_sizes; is++) {
+      int64_t n = sizes[is], lda = n + (is % 2 ? 3 : 0);
+      size_t len = (size_t)(n * lda);
+      double *lambda = conf_malloc((size_t)n * sizeof *lambda);
+      for (int64_t i = 0; i < n; i++)
+        lambda[i] = i == 0 ? 1.0 : i == 1 ? kappa : conf_uniform(&r, 1, kappa);
+      float *a = conf_malloc(len * sizeof *a), *xp = conf_malloc(len * sizeof *a), *xr = conf_malloc(len * sizeof *a);
+      for (size_t i = 0; i < len; i++)
+        a[i] = SENTINEL;
+      sym_make(&r, n, lambda, a, lda);
+      memcpy(xp, a, len * sizeof *a);
+      memcpy(xr, a, len * sizeof *a);
+      /* only the lower triangle may be read: poison the upper one */
+      for (int64_t i = 0; i < n; i++)
+        for (int64_t j = i + 1; j < n; j++)
+          xp[i * lda + j] = xr[i * lda + j] = NAN;
+      check_ok(bndl_op_spd_inverse(g_ctx[p], n, xp, lda), "spd_inverse", g_names[p]);
+      check_ok(bndl_op_spd_inverse(g_ref, n, xr, lda), "spd_inverse", "ref");
+      double tol = 8.0 * (double)n * CONF_U * kappa; /* ||X|| = 1 / min lambda = 1 */
+      for (int64_t i = 0; i < n; i++)
+        for (int64_t j = 0; j < lda; j++) {
+          size_t at = (size_t)(i * lda + j);
+          if (j >= n) {
+            if (xp[at] != SENTINEL)
+              fail_msg("spd_inverse on %s wrote outside A", g_names[p]);
+            continue;
+          }
+          if (xp[at] != xp[j * lda + i])
+            fail_msg("spd_inverse on %s: n %lld: X not symmetric at (%lld, %lld)", g_names[p], (long long)n,
+                     (long long)i, (long long)j);
+          if (!conf_stats_add(&st, xp[at], xr[at], tol))
+            fail_msg("spd_inverse on %s: n %lld: X[%lld][%lld] = %.9g, ref %.9g, tol %.3g", g_names[p], (long long)n,
+                     (long long)i, (long long)j, xp[at], xr[at], tol);
+        }
+      double rtol = 4.0 * (double)n * CONF_U * kappa, rp = inverse_residual(n, a, xp, lda);
+      if (!conf_stats_add(&res, rp, 0, rtol))
+        fail_msg("spd_inverse on %s: n %lld: max |A X - I| = %.3g > %.3g", g_names[p], (long long)n, rp, rtol);
+      st.cases++;
+      res.cases++;
+      free(lambda);
+      free(a);
+      free(xp);
+      free(xr);
+    }
+    /* failures: not positive definite (one negative eigenvalue), and a NaN */
+    int64_t n = 9;
+    double lambda[9] = {1, 2, 3, -0.5, 4, 5, 6, 7, 8};
+    float a[81];
+    sym_make(&r, n, lambda, a, n);
+    assert_int_equal(bndl_op_spd_inverse(g_ctx[p], n, a, n), BNDL_ERR_INVALID_ARGUMENT);
+    for (int i = 0; i < 9; i++)
+      lambda[i] = 1 + i;
+    sym_make(&r, n, lambda, a, n);
+    a[5 * 9 + 2] = NAN;
+    assert_int_equal(bndl_op_spd_inverse(g_ctx[p], n, a, n), BNDL_ERR_INVALID_ARGUMENT);
+    conf_stats_print(&st, "8 n u kappa ||X||, kappa = 10");
+    conf_stats_print(&res, "|A X - I| <= 4 n u kappa");
+  }
+}
+
+/* ===================================================================== sym_eigen */
+
+/* Compares eigenpairs of `a` (n x n, lda) from a provider with ref's. `gap` is the
+ * smallest distance of a wanted eigenvalue from any other, `norm` ||A||_2. */
+static void eigen_compare(const char *provider, int64_t n, int64_t k, const float *a, int64_t lda, const float *vp,
+                          const float *vecp, const float *vr, const float *vecr, double norm, double gap,
+                          conf_stats *sv, conf_stats *svec, conf_stats *sres) {
+  double tol_val = 8.0 * (double)n * CONF_U * norm, tol_vec = tol_val / gap, tol_res = tol_val;
+  for (int64_t e = 0; e < k; e++) {
+    if (!conf_stats_add(sv, vp[e], vr[e], tol_val))
+      fail_msg("sym_eigen on %s: n %lld k %lld: value %lld = %.9g, ref %.9g, tol %.3g", provider, (long long)n,
+               (long long)k, (long long)e, vp[e], vr[e], tol_val);
+    if (e > 0 && vp[e] > vp[e - 1])
+      fail_msg("sym_eigen on %s: values not descending", provider);
+    const float *v = vecp + e * n, *w = vecr + e * n;
+    /* the sign is free only when ref's two largest |components| are within tol_vec */
+    double big = 0, second = 0;
+    for (int64_t i = 0; i < n; i++) {
+      double m = fabs(w[i]);
+      if (m > big) {
+        second = big;
+        big = m;
+      } else if (m > second) {
+        second = m;
+      }
+    }
+    double sign = 1;
+    if (big - second <= 2 * tol_vec) {
+      double dot = 0;
+      for (int64_t i = 0; i < n; i++)
+        dot += (double)v[i] * w[i];
+      sign = dot < 0 ? -1 : 1;
+    }
+    double norm2 = 0;
+    for (int64_t i = 0; i < n; i++) {
+      norm2 += (double)v[i] * v[i];
+      if (!conf_stats_add(svec, sign * v[i], w[i], tol_vec))
+        fail_msg("sym_eigen on %s: n %lld k %lld: vector %lld[%lld] = %.9g, ref %.9g, tol %.3g", provider,
+                 (long long)n, (long long)k, (long long)e, (long long)i, v[i], w[i], tol_vec);
+    }
+    if (fabs(sqrt(norm2) - 1) > 8.0 * (double)n * CONF_U)
+      fail_msg("sym_eigen on %s: vector %lld has norm %.9g", provider, (long long)e, sqrt(norm2));
+    /* A v = lambda v (A symmetric from its lower triangle) */
+    for (int64_t i = 0; i < n; i++) {
+      double s = -(double)vp[e] * v[i];
+      for (int64_t j = 0; j < n; j++)
+        s += (double)(j <= i ? a[i * lda + j] : a[j * lda + i]) * v[j];
+      if (!conf_stats_add(sres, fabs(s), 0, tol_res))
+        fail_msg("sym_eigen on %s: n %lld: |A v - lambda v| = %.3g > %.3g", provider, (long long)n, fabs(s), tol_res);
+    }
+  }
+}
+
+static void eigen_run(const char *provider, bndl_context *ctx, int64_t n, int64_t k, const float *a, int64_t lda,
+                      double norm, double gap, conf_stats *sv, conf_stats *svec, conf_stats *sres) {
+  size_t len = (size_t)(n * lda);
+  float *ap = conf_malloc(len * sizeof *ap), *ar = conf_malloc(len * sizeof *ar);
+  memcpy(ap, a, len * sizeof *ap);
+  memcpy(ar, a, len * sizeof *ar);
+  for (int64_t i = 0; i < n; i++)
+    for (int64_t j = i + 1; j < n; j++)
+      ap[i * lda + j] = ar[i * lda + j] = NAN; /* only the lower triangle may be read */
+  float *vp = conf_malloc((size_t)k * sizeof *vp), *vr = conf_malloc((size_t)k * sizeof *vr);
+  float *vecp = conf_malloc((size_t)(k * n) * sizeof *vecp), *vecr = conf_malloc((size_t)(k * n) * sizeof *vecr);
+  check_ok(bndl_op_sym_eigen(ctx, n, ap, lda, k, vp, vecp), "sym_eigen", provider);
+  check_ok(bndl_op_sym_eigen(g_ref, n, ar, lda, k, vr, vecr), "sym_eigen", "ref");
+  eigen_compare(provider, n, k, a, lda, vp, vecp, vr, vecr, norm, gap, sv, svec, sres);
+  sv->cases++;
+  svec->cases++;
+  sres->cases++;
+  free(ap);
+  free(ar);
+  free(vp);
+  free(vr);
+  free(vecp);
+  free(vecr);
+}
+
+static void test_sym_eigen(void **state) {
+  (void)state;
+  int scale = conf_scale();
+  int64_t sizes[] = {1, 2, 7, 33, 129, 300};
+  int n_sizes = scale == 2 ? 6 : scale == 1 ? 5 : 4;
+  for (int p = 0; p < g_count; p++) {
+    if (g_ctx[p] == NULL)
+      continue;
+    conf_rng r = {13};
+    conf_stats sv, svec, sres;
+    conf_stats_init(&sv, "eigenvalues", g_names[p]);
+    conf_stats_init(&svec, "eigenvectors", g_names[p]);
+    conf_stats_init(&sres, "eigen residual", g_names[p]);
+    for (int is = 0; is < n_sizes; is++) {
+      int64_t n = sizes[is], lda = n + (is % 2 ? 0 : 2);
+      /* 10, 9, ... for the first min(n, 8), the rest in [-1, 1]: wanted ones gap >= 1 */
+      double *lambda = conf_malloc((size_t)n * sizeof *lambda);
+      for (int64_t i = 0; i < n; i++)
+        lambda[i] = i < 8 ? 10.0 - (double)i : conf_uniform(&r, -1, 1);
+      float *a = conf_malloc((size_t)(n * lda) * sizeof *a);
+      sym_make(&r, n, lambda, a, lda);
+      int64_t ks[] = {0, 1, n < 5 ? n : 5, n <= 8 ? n : 8};
+      for (int ik = 0; ik < 4; ik++)
+        eigen_run(g_names[p], g_ctx[p], n, ks[ik], a, lda, 10.0, 1.0, &sv, &svec, &sres);
+      free(lambda);
+      free(a);
+    }
+    /* a plain random symmetric matrix: values and residuals; vectors where the gap is clear */
+    {
+      int64_t n = scale == 0 ? 20 : 65, k = 6;
+      float *a = conf_malloc((size_t)(n * n) * sizeof *a);
+      for (int64_t i = 0; i < n; i++)
+        for (int64_t j = 0; j <= i; j++)
+          a[i * n + j] = a[j * n + i] = (float)conf_uniform(&r, -1, 1);
+      double fro = 0;
+      for (int64_t i = 0; i < n * n; i++)
+        fro += (double)a[i] * a[i];
+      float *vr = conf_malloc((size_t)(n + 1) * sizeof *vr), *vecr = conf_malloc((size_t)(n * (n + 1)) * sizeof *vecr);
+      float *ar = conf_malloc((size_t)(n * n) * sizeof *a);
+      memcpy(ar, a, (size_t)(n * n) * sizeof *a);
+      check_ok(bndl_op_sym_eigen(g_ref, n, ar, n, n, vr, vecr), "sym_eigen", "ref");
+      double gap = INFINITY;
+      for (int64_t e = 0; e < k; e++)
+        gap = fmin(gap, vr[e] - vr[e + 1]);
+      eigen_run(g_names[p], g_ctx[p], n, k, a, n, sqrt(fro), gap, &sv, &svec, &sres);
+      free(a);
+      free(ar);
+      free(vr);
+      free(vecr);
+    }
+    /* k outside 0..n */
+    float a1[4] = {1, 0, 0, 1}, v1[4], vec1[8];
+    assert_int_equal(bndl_op_sym_eigen(g_ctx[p], 2, a1, 2, 3, v1, vec1), BNDL_ERR_INVALID_ARGUMENT);
+    assert_int_equal(bndl_op_sym_eigen(g_ctx[p], 2, a1, 2, -1, v1, vec1), BNDL_ERR_INVALID_ARGUMENT);
+    conf_stats_print(&sv, "8 n u ||A||");
+    conf_stats_print(&svec, "8 n u ||A|| / gap (sign convention)");
+    conf_stats_print(&sres, "|A v - lambda v| <= 8 n u ||A||");
+  }
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_gemm),       cmocka_unit_test(test_spmm),        cmocka_unit_test(test_row_norms),
+      cmocka_unit_test(test_scale_rows), cmocka_unit_test(test_softmax),     cmocka_unit_test(test_eltwise),
+      cmocka_unit_test(test_topk),       cmocka_unit_test(test_spd_inverse), cmocka_unit_test(test_sym_eigen),
+  };
+  conf_filter();
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
