@@ -59,8 +59,8 @@ void bndl_baskets_free(const bndl_allocator *a, bndl_baskets *b);
 
 /* ---- small helpers shared by the co-purchase files */
 
-/* Sorts v[0..n) ascending (insertion sort for short runs, which basket and path
- * lengths mostly are; qsort beyond). */
+/* Sorts v[0..n) ascending (quicksort with inline comparisons, insertion sort for the
+ * short runs that most paths are). */
 void bndl_sort_i32(int32_t *v, int64_t n);
 /* bndl_grow for a typed array: `array` is the address of any T * (T of size elem). */
 bndl_status bndl_grow_typed(const bndl_allocator *a, void *array, size_t *cap, size_t need, size_t elem);

@@ -133,9 +133,15 @@ typedef struct fp_tree {
   int32_t *slots;
 } fp_tree;
 
+enum { TREE_FIRST_SLOTS = 256 };
+
+/* Node arrays for max_nodes (an upper bound, never touched beyond what is used); the
+ * child table starts small and grows with the nodes actually made, because the bound
+ * (a pattern base's total length) is often far above the nodes its shared prefixes
+ * need, and clearing a table of the bound's size dominated the mining time. */
 static bndl_status tree_init(arena *ar, fp_tree *t, int64_t max_nodes, int32_t n_items) {
   uint64_t n_slots = 16;
-  while (n_slots < (uint64_t)max_nodes * 2)
+  while (n_slots < (uint64_t)max_nodes * 2 && n_slots < TREE_FIRST_SLOTS)
     n_slots *= 2;
   size_t nn = (size_t)max_nodes, ni = (size_t)n_items + 1;
   t->item = arena_alloc(ar, nn * sizeof *t->item);
@@ -166,8 +172,33 @@ static inline uint32_t child_hash(int32_t parent, int32_t item) {
   return (uint32_t)(k >> 32);
 }
 
-/* Adds the path (ascending ranks) with weight w. The caller sized the tree for it. */
-static void tree_insert(fp_tree *t, const int32_t *path, int32_t len, int64_t w) {
+/* Makes the child table hold `nodes` at load <= 1/2 (a new table from the arena, the
+ * old one left to the arena's next release). */
+static bndl_status tree_reserve(arena *ar, fp_tree *t, int64_t nodes) {
+  uint64_t n_slots = (uint64_t)t->mask + 1;
+  if ((uint64_t)nodes * 2 <= n_slots)
+    return BNDL_OK;
+  while ((uint64_t)nodes * 2 > n_slots)
+    n_slots *= 4;
+  int32_t *slots = arena_alloc(ar, (size_t)n_slots * sizeof *slots);
+  if (slots == NULL)
+    return BNDL_ERR_OUT_OF_MEMORY;
+  memset(slots, 0xff, (size_t)n_slots * sizeof *slots);
+  uint32_t mask = (uint32_t)(n_slots - 1);
+  for (int32_t c = 1; c < t->n_nodes; c++) {
+    uint32_t h = child_hash(t->parent[c], t->item[c]) & mask;
+    while (slots[h] >= 0)
+      h = (h + 1) & mask;
+    slots[h] = c;
+  }
+  t->slots = slots;
+  t->mask = mask;
+  return BNDL_OK;
+}
+
+/* Adds the path (ascending ranks) with weight w. The caller sized the node arrays. */
+static bndl_status tree_insert(arena *ar, fp_tree *t, const int32_t *path, int32_t len, int64_t w) {
+  BNDL_TRY(tree_reserve(ar, t, (int64_t)t->n_nodes + len));
   int32_t node = 0;
   for (int32_t i = 0; i < len; i++) {
     int32_t r = path[i];
@@ -187,6 +218,7 @@ static void tree_insert(fp_tree *t, const int32_t *path, int32_t len, int64_t w)
     t->count[c] += w;
     node = c;
   }
+  return BNDL_OK;
 }
 
 /* One path from the root holding every item once, ranks 0..n_items-1 in order. */
@@ -343,7 +375,7 @@ static bndl_status conditional_tree(miner *m, const fp_tree *t, int32_t r, fp_tr
       if (map[t->item[p]] >= 0)
         buf[--pos] = map[t->item[p]];
     bndl_sort_i32(buf + pos, r - pos);
-    tree_insert(c, buf + pos, r - pos, t->count[n]);
+    BNDL_TRY(tree_insert(ar, c, buf + pos, r - pos, t->count[n]));
   }
   *built = 1;
   return BNDL_OK;
@@ -444,7 +476,7 @@ static bndl_status build_global_tree(const bndl_baskets *b, int64_t min_count, a
       if (rank[b->items[j]] >= 0)
         buf[len++] = rank[b->items[j]];
     bndl_sort_i32(buf, len);
-    tree_insert(t, buf, len, 1);
+    BNDL_TRY_GOTO(st, tree_insert(ar, t, buf, len, 1), done);
   }
 done:
   bndl_free(a, cnt);

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -212,12 +213,46 @@ static void test_params(void **state) {
   expect_bad_types(" , ", "lists no event type");
 }
 
+static int cmp_int(const void *a, const void *b) {
+  int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+  return (x > y) - (x < y);
+}
+
+/* bndl_sort_i32 against qsort: random, sorted, reversed, constant and few-valued runs. */
+static void test_sort_i32(void **state) {
+  (void)state;
+  uint64_t r = 12345;
+  static int32_t v[5000], w[5000];
+  for (int round = 0; round < 600; round++) {
+    int64_t n = round < 300 ? round : (int64_t)(r % 5000);
+    int kind = round % 6;
+    for (int64_t i = 0; i < n; i++) {
+      r = r * 6364136223846793005u + 1442695040888963407u;
+      int32_t x = (int32_t)(r >> 33);
+      v[i] = kind == 0   ? x
+             : kind == 1 ? (int32_t)i
+             : kind == 2 ? (int32_t)(n - i)
+             : kind == 3 ? 7
+             : kind == 4 ? x % 3
+                         : (i % 2 ? (int32_t)i : -(int32_t)i);
+      if (round % 7 == 0)
+        v[i] = (v[i] % 2 == 0) ? INT32_MIN : INT32_MAX;
+    }
+    memcpy(w, v, (size_t)n * sizeof *v);
+    bndl_sort_i32(v, n);
+    qsort(w, (size_t)n, sizeof *w, cmp_int);
+    if (n > 0)
+      assert_memory_equal(v, w, (size_t)n * sizeof *v);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_by_order),
       cmocka_unit_test(test_by_session),
       cmocka_unit_test(test_by_window_and_user),
       cmocka_unit_test(test_params),
+      cmocka_unit_test(test_sort_i32),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
