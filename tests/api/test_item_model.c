@@ -26,7 +26,7 @@
  *    limit; on ref the stated memory is the formula of item_model.c and the measured
  *    peak of the build (counting allocator) is 90-100 % of it; on every backend the
  *    peak through the allocator stays within the statement;
- *  - argument, handle and lifecycle errors; out-of-memory at every allocation of both
+ *  - argument, handle and lifecycle errors; an empty dataset; out-of-memory at every allocation of both
  *    builds fails cleanly without leaks; a model outlives its dataset and context.
  */
 #include <math.h>
@@ -800,6 +800,22 @@ static void test_errors(void **state) {
   assert_int_equal(bndl_item_model_fold_in(f, good, NULL, 2, u, N_ITEMS - 1), BNDL_ERR_INVALID_ARGUMENT);
   test_assert_error_contains("rank is 29, the model has rank 30");
   assert_int_equal(bndl_item_model_fold_in(f, good, NULL, 2, NULL, N_ITEMS), BNDL_ERR_INVALID_ARGUMENT);
+
+  /* an empty dataset gives empty models */
+  bndl_dataset *empty = NULL;
+  expect_ok(bndl_dataset_create(ctx, &empty));
+  expect_ok(bndl_dataset_finalize(empty));
+  bndl_item_model *e0 = NULL, *f0 = NULL;
+  expect_ok(bndl_item_model_ease(empty, NULL, &e0));
+  expect_ok(bndl_item_model_factors(empty, NULL, &f0));
+  expect_ok(bndl_item_model_weights(f0, &w, &rows, &cols));
+  assert_int_equal(rows, 0);
+  assert_int_equal(cols, 0);
+  expect_ok(bndl_item_model_score(e0, NULL, NULL, 0, scores, 0));
+  expect_ok(bndl_item_model_fold_in(f0, NULL, NULL, 0, u, 0));
+  bndl_item_model_free(e0);
+  bndl_item_model_free(f0);
+  bndl_dataset_free(empty);
 
   /* the model outlives its dataset and context */
   bndl_dataset_free(ds);
