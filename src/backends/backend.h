@@ -140,7 +140,9 @@ typedef struct bndl_backend_ops {
   bndl_status (*spd_inverse)(void *state, int64_t n, float *a, int64_t lda);
   /* The k largest eigenvalues (descending) of symmetric A (n x n, lower triangle read;
    * A is destroyed) and their unit eigenvectors as the rows of vectors (k x n), each
-   * with its largest-magnitude component positive so results are comparable. */
+   * with its largest-magnitude component positive so results are comparable (the first
+   * such component by index on exact ties; when two components are equal in magnitude
+   * up to rounding, providers may legitimately disagree on the sign). */
   bndl_status (*sym_eigen)(void *state, int64_t n, float *a, int64_t lda, int64_t k, float *values, float *vectors);
 } bndl_backend_ops;
 

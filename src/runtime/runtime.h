@@ -34,8 +34,8 @@ int32_t bndl_runtime_builtin_count(void);
 const char *bndl_runtime_builtin_name(int32_t i);
 int bndl_runtime_builtin_available(int32_t i);
 
-/* The ops (see backends/backend.h for their contracts). `force_ref` variants let the
- * conformance tests run the oracle in the same context. */
+/* The ops (see backends/backend.h for their contracts). The conformance tests run the
+ * oracle on a second context set to "ref" (tests/backend/). */
 bndl_status bndl_op_gemm(struct bndl_context *ctx, const bndl_gemm_desc *d);
 bndl_status bndl_op_spmm(struct bndl_context *ctx, const bndl_spmm_desc *d);
 bndl_status bndl_op_row_norms(struct bndl_context *ctx, int64_t rows, int64_t cols, const float *x, int64_t ldx,
