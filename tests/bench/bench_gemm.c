@@ -8,7 +8,9 @@
  * context pins it; set again before every raw run, since the openblas provider pins
  * OpenBLAS to one thread process-wide); each provider runs on a context of --threads
  * threads (default 2). For m = 1 raw cblas_sgemv is shown as well, since that is what
- * the providers call. C = A * B, row-major, no transposes, beta = 0.
+ * the providers call. C = A * B, row-major, no transposes, beta = 0. With oneDNN built,
+ * raw dnnl_sgemm (OpenMP's default thread count) is shown in the note column too, the
+ * baseline of the onednn provider.
  *
  * Rounds alternate the contenders (raw, then each provider) so that a noisy stretch of
  * the shared VM hits all of them; each round runs each contender until it has spent
@@ -29,6 +31,11 @@
 #include "bundle/bundle.h"
 #include "runtime/runtime.h"
 
+#ifdef BNDL_HAVE_ONEDNN
+#  include <dnnl.h>
+int omp_get_max_threads(void); /* libgomp, linked with libdnnl (see onednn.c) */
+#endif
+
 typedef struct shape {
   int64_t m, n, k;
 } shape;
@@ -43,6 +50,7 @@ typedef struct contender {
   const char *name;
   bndl_context *ctx; /* NULL: raw OpenBLAS */
   int gemv;          /* raw cblas_sgemv (m == 1 only) */
+  int dnnl;          /* raw dnnl_sgemm */
   double best;
   float *c;
 } contender;
@@ -50,6 +58,15 @@ typedef struct contender {
 static int g_raw_threads;
 
 static void run_once(contender *x, const shape *s, const float *a, const float *b) {
+#ifdef BNDL_HAVE_ONEDNN
+  if (x->dnnl) {
+    if (dnnl_sgemm('N', 'N', s->m, s->n, s->k, 1.0f, a, s->k, b, s->n, 0.0f, x->c, s->n) != dnnl_success) {
+      fprintf(stderr, "dnnl_sgemm failed\n");
+      exit(1);
+    }
+    return;
+  }
+#endif
   if (x->ctx == NULL) {
     openblas_set_num_threads(g_raw_threads);
     if (x->gemv)
@@ -140,6 +157,10 @@ int main(int argc, char **argv) {
          openblas_get_corename(), g_raw_threads, coretype ? coretype : "(unset)", l2 ? l2 : "(unset)");
   for (int p = 0; p < n_prov; p++)
     printf("provider %s, %d threads: %s\n", names[p], bndl_context_threads(ctxs[p]), bndl_context_backend_info(ctxs[p]));
+#ifdef BNDL_HAVE_ONEDNN
+  printf("raw dnnl_sgemm: oneDNN %d.%d.%d, %d OpenMP threads\n", dnnl_version()->major, dnnl_version()->minor,
+         dnnl_version()->patch, omp_get_max_threads());
+#endif
   printf("best call of %d rounds x >= %.0f ms per contender\n\n", rounds, min_ms);
   printf("| m x n x k | raw sgemm (%d thr) |", g_raw_threads);
   for (int p = 0; p < n_prov; p++)
@@ -162,11 +183,14 @@ int main(int argc, char **argv) {
       b[i] = (float)rand() / (float)RAND_MAX - 0.5f;
     contender xs[10];
     int nx = 0;
-    xs[nx++] = (contender){"raw sgemm", NULL, 0, INFINITY, NULL};
+    xs[nx++] = (contender){"raw sgemm", NULL, 0, 0, INFINITY, NULL};
     if (s->m == 1)
-      xs[nx++] = (contender){"raw sgemv", NULL, 1, INFINITY, NULL};
+      xs[nx++] = (contender){"raw sgemv", NULL, 1, 0, INFINITY, NULL};
     for (int p = 0; p < n_prov; p++)
-      xs[nx++] = (contender){names[p], ctxs[p], 0, INFINITY, NULL};
+      xs[nx++] = (contender){names[p], ctxs[p], 0, 0, INFINITY, NULL};
+#ifdef BNDL_HAVE_ONEDNN
+    xs[nx++] = (contender){"raw dnnl_sgemm", NULL, 0, 1, INFINITY, NULL}; /* last: the note column */
+#endif
     for (int x = 0; x < nx; x++) {
       xs[x].c = malloc(nc * sizeof(float));
       if (xs[x].c == NULL)
@@ -187,12 +211,13 @@ int main(int argc, char **argv) {
     printf("| %lld x %lld x %lld | %.1f (%.1f us) |", (long long)s->m, (long long)s->n, (long long)s->k,
            flops / xs[0].best * 1e-9, xs[0].best * 1e6);
     int first_prov = s->m == 1 ? 2 : 1;
-    for (int x = first_prov; x < nx; x++)
+    for (int x = first_prov; x < first_prov + n_prov; x++)
       printf(" %.1f (%.1f us) | %.2f |", flops / xs[x].best * 1e-9, xs[x].best * 1e6, xs[0].best / xs[x].best);
     if (s->m == 1)
-      printf(" raw sgemv %.1f us; max |diff| %.1e of max |c| %.1e |\n", xs[1].best * 1e6, worst, scale);
-    else
-      printf(" max |diff| %.1e of max |c| %.1e |\n", worst, scale);
+      printf(" raw sgemv %.1f us;", xs[1].best * 1e6);
+    if (first_prov + n_prov < nx)
+      printf(" raw dnnl_sgemm %.1f (%.1f us);", flops / xs[nx - 1].best * 1e-9, xs[nx - 1].best * 1e6);
+    printf(" max |diff| %.1e of max |c| %.1e |\n", worst, scale);
     fflush(stdout);
     for (int x = 0; x < nx; x++)
       free(xs[x].c);
