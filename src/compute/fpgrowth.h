@@ -25,8 +25,10 @@
 
 struct bndl_context;
 
-/* The internal cap on the number of frequent itemsets (about 1.5 GB of output at the
- * typical length 3; far beyond anything useful for bundles). */
+/* The internal cap on the number of frequent itemsets, far beyond anything useful for
+ * bundles: the result takes 1.4 GB at the typical length 3, and building it about twice
+ * that (user-history baskets of Online Retail at 0.5% hit the cap after 6.5 s with a
+ * 2.9 GB peak, sets of ten items and more). */
 #define BNDL_FP_MAX_ITEMSETS INT64_C(50000000)
 
 typedef struct bndl_fp_params {
