@@ -5,14 +5,18 @@
  * OpenBLAS runs one thread per call (openblas.c); the parallelism is ours: C is cut into
  * blocks of rows (or of columns, when C is wider than tall), each block is one
  * single-threaded BLAS call, and blocks run as pool tasks. A block of C needs all of
- * op(B) (or op(A)), which each call packs again, so blocks are kept large (about 256 rows)
- * and few (at most 64 per matrix).
+ * op(B) (or op(A)), which each call packs again, and each call has a fixed cost, so
+ * blocks are large (at least 256 rows and 16 MFLOP) and few (at most 64 per matrix):
+ * 256^3 runs as 2 blocks, 1024^3 as 4, 2048^3 as 8. Measured on 2 cores (tests/bench/
+ * RESULTS.md) that stays within a few percent of OpenBLAS's own 2-thread sgemm.
  *
  * The cut depends on the shape only, never on the thread count. That is what keeps
  * results identical for every thread count: OpenBLAS does not round the same way for
- * every row range (its Haswell kernel gives different last bits for the same rows of C
- * computed in a 2048-row call and in a 512-row call), so a cut that followed the threads
- * would change the results with them.
+ * every row range (under OPENBLAS_CORETYPE=Haswell the same rows of C come out with
+ * different last bits from a 2048-row call and from 672- or 512-row calls, with no
+ * alignment that avoids it), so a cut that followed the threads would change the
+ * results with them. The price: a machine with more cores than a product has blocks
+ * leaves the rest idle for that product.
  *
  * m == 1 or n == 1 is a matrix-vector product and goes to cblas_sgemv: OpenBLAS 0.3.21
  * runs an m == 1 sgemm 5.5x slower than sgemv (TARGETS.md 1.2, P2). Small vectors stay
@@ -32,14 +36,16 @@
 #include "backends/openblas/openblas.h"
 
 enum {
-  BLOCK_ROWS = 256,    /* target block height (or width) of a GEMM cut */
+  BLOCK_ROWS = 256,    /* a block has at least this many rows (or columns) of C ... */
   BLOCK_ALIGN = 16,    /* blocks start at multiples of the kernels' row unroll */
-  MAX_BLOCKS = 64,     /* per matrix: each block repacks op(B) */
+  MAX_BLOCKS = 64,     /* per matrix: each block repacks op(B) (or op(A)) */
   GEMV_BLOCK = 1 << 20 /* matrix elements per GEMV block (4 MB) */
 };
-/* Below these, a product runs uncut: about 20 us of one core. */
-static const double GEMM_CUT_FLOPS = 4e6;
-static const double INLINE_FLOPS = 4e6;
+/* ... and at least this much work (about 150 us of one core): each BLAS call and each
+ * task costs a few microseconds, so 64 x 1024 x 256 runs as 2 blocks, not 4 */
+static const double BLOCK_FLOPS = 16e6;
+/* Below this, a product runs uncut and on the calling thread: about 20 us of one core. */
+static const double CUT_FLOPS = 4e6;
 
 typedef struct gemm_plan {
   const bndl_gemm_desc *d;
@@ -52,19 +58,16 @@ static int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 static int64_t round_up(int64_t a, int64_t unit) { return ceil_div(a, unit) * unit; }
 
-/* Cuts `len` outputs into blocks of about `target` (multiples of BLOCK_ALIGN, at least
- * `min_blocks` when len allows, at most MAX_BLOCKS). */
-static void cut(gemm_plan *p, int64_t len, int64_t target, int64_t min_blocks) {
-  int64_t blocks = len / target;
-  if (blocks < min_blocks)
-    blocks = min_blocks;
+/* Cuts `len` outputs into about `blocks` blocks (at least 2, at most MAX_BLOCKS), each
+ * a multiple of BLOCK_ALIGN long but the last. */
+static void cut(gemm_plan *p, int64_t len, int64_t blocks) {
+  if (blocks < 2)
+    blocks = 2;
   if (blocks > MAX_BLOCKS)
     blocks = MAX_BLOCKS;
   int64_t span = round_up(ceil_div(len, blocks), BLOCK_ALIGN);
-  if (span > len)
-    span = len;
-  p->span = span;
-  p->blocks = ceil_div(len, span);
+  p->span = span < len ? span : len;
+  p->blocks = ceil_div(len, p->span);
 }
 
 static void plan_gemm(gemm_plan *p, const bndl_gemm_desc *d) {
@@ -73,21 +76,26 @@ static void plan_gemm(gemm_plan *p, const bndl_gemm_desc *d) {
   p->blocks = 1;
   double flops = 2.0 * (double)d->m * (double)d->n * (double)d->k;
   if (d->m == 1 || d->n == 1) {
-    /* GEMV: m == 1 cuts the n outputs, n == 1 the m outputs */
+    /* GEMV: m == 1 cuts the n outputs, n == 1 the m outputs; blocks of about GEMV_BLOCK
+     * matrix elements and at least 256 outputs */
     int64_t len = d->m == 1 ? d->n : d->m;
+    double elements = (double)len * (double)d->k;
     p->cut_cols = d->m == 1;
     p->span = len;
-    if ((double)len * (double)d->k >= 2.0 * GEMV_BLOCK) {
-      int64_t target = GEMV_BLOCK / (d->k > 0 ? d->k : 1);
-      cut(p, len, target > 256 ? target : 256, 2);
+    if (elements >= 2.0 * GEMV_BLOCK && len >= 512) {
+      int64_t by_size = (int64_t)(elements / GEMV_BLOCK), by_len = len / 256;
+      cut(p, len, by_size < by_len ? by_size : by_len);
     }
     return;
   }
+  /* cut the longer side of C: the operand every block repacks is then the smaller one */
   p->cut_cols = d->n > d->m;
   int64_t len = p->cut_cols ? d->n : d->m;
   p->span = len;
-  if (flops >= GEMM_CUT_FLOPS && len >= 2 * BLOCK_ALIGN)
-    cut(p, len, BLOCK_ROWS, 2);
+  if (flops >= CUT_FLOPS && len >= 2 * BLOCK_ALIGN) {
+    int64_t by_len = len / BLOCK_ROWS, by_work = (int64_t)(flops / BLOCK_FLOPS);
+    cut(p, len, by_len < by_work ? by_len : by_work);
+  }
 }
 
 /* Block `blk` of matrix `b`: one single-threaded BLAS call. */
@@ -167,7 +175,7 @@ bndl_status openblas_gemm(void *state, const bndl_gemm_desc *d) {
   plan_gemm(&p, d);
   int64_t tasks = d->batch * p.blocks;
   double flops = 2.0 * (double)d->m * (double)d->n * (double)d->k * (double)d->batch;
-  if (tasks == 1 || flops < INLINE_FLOPS) {
+  if (tasks == 1 || flops < CUT_FLOPS) {
     for (int64_t t = 0; t < tasks; t++)
       block_task(&p, t, 0);
     return BNDL_OK;
