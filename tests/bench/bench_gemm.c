@@ -7,8 +7,8 @@
  * Raw OpenBLAS runs with its default thread count (read at start-up, before any
  * context pins it; set again before every raw run, since the openblas provider pins
  * OpenBLAS to one thread process-wide); each provider runs on a context of --threads
- * threads (default 2). For m = 1 raw cblas_sgemv is shown as well, since that is what
- * the providers call. C = A * B, row-major, no transposes, beta = 0. With oneDNN built,
+ * threads (default 2). For m = 1 raw cblas_sgemv is shown as well (default threads and
+ * 1 thread), since that is what the providers call. C = A * B, row-major, no transposes, beta = 0. With oneDNN built,
  * raw dnnl_sgemm (OpenMP's default thread count) is shown in the note column too, the
  * baseline of the onednn provider.
  *
@@ -49,7 +49,7 @@ static double now_s(void) {
 typedef struct contender {
   const char *name;
   bndl_context *ctx; /* NULL: raw OpenBLAS */
-  int gemv;          /* raw cblas_sgemv (m == 1 only) */
+  int gemv;          /* raw cblas_sgemv (m == 1 only): 1 default threads, 2 one thread */
   int dnnl;          /* raw dnnl_sgemm */
   double best;
   float *c;
@@ -68,7 +68,7 @@ static void run_once(contender *x, const shape *s, const float *a, const float *
   }
 #endif
   if (x->ctx == NULL) {
-    openblas_set_num_threads(g_raw_threads);
+    openblas_set_num_threads(x->gemv == 2 ? 1 : g_raw_threads);
     if (x->gemv)
       cblas_sgemv(CblasRowMajor, CblasTrans, (int)s->k, (int)s->n, 1.0f, b, (int)s->n, a, 1, 0.0f, x->c, 1);
     else
@@ -186,6 +186,8 @@ int main(int argc, char **argv) {
     xs[nx++] = (contender){"raw sgemm", NULL, 0, 0, INFINITY, NULL};
     if (s->m == 1)
       xs[nx++] = (contender){"raw sgemv", NULL, 1, 0, INFINITY, NULL};
+    if (s->m == 1)
+      xs[nx++] = (contender){"raw sgemv 1 thread", NULL, 2, 0, INFINITY, NULL};
     for (int p = 0; p < n_prov; p++)
       xs[nx++] = (contender){names[p], ctxs[p], 0, 0, INFINITY, NULL};
 #ifdef BNDL_HAVE_ONEDNN
@@ -210,11 +212,11 @@ int main(int argc, char **argv) {
     double flops = 2.0 * (double)s->m * (double)s->n * (double)s->k;
     printf("| %lld x %lld x %lld | %.1f (%.1f us) |", (long long)s->m, (long long)s->n, (long long)s->k,
            flops / xs[0].best * 1e-9, xs[0].best * 1e6);
-    int first_prov = s->m == 1 ? 2 : 1;
+    int first_prov = s->m == 1 ? 3 : 1;
     for (int x = first_prov; x < first_prov + n_prov; x++)
       printf(" %.1f (%.1f us) | %.2f |", flops / xs[x].best * 1e-9, xs[x].best * 1e6, xs[0].best / xs[x].best);
     if (s->m == 1)
-      printf(" raw sgemv %.1f us;", xs[1].best * 1e6);
+      printf(" raw sgemv %.1f us (1 thread %.1f us);", xs[1].best * 1e6, xs[2].best * 1e6);
     if (first_prov + n_prov < nx)
       printf(" raw dnnl_sgemm %.1f (%.1f us);", flops / xs[nx - 1].best * 1e-9, xs[nx - 1].best * 1e6);
     printf(" max |diff| %.1e of max |c| %.1e |\n", worst, scale);
