@@ -97,7 +97,8 @@ BNDL_API uint64_t bndl_context_seed(const bndl_context *ctx);
  * (portable C, always built, the reference every other backend is tested against),
  * "openblas" and "onednn" when they were found at build time. A new context uses
  * $BNDL_BACKEND if set, else "auto" (the fastest one built: onednn, openblas, ref).
- * Operations a backend lacks run on the next one that has them (logged once at INFO). */
+ * Operations a backend lacks run on the next one in that order that has them (onednn's
+ * linear-algebra ops on openblas when it is built, else on ref; logged once at INFO). */
 
 /* Selects a backend by name ("auto", "ref", "openblas", "onednn"). A known backend that
  * was not built: BNDL_ERR_UNSUPPORTED naming those that were; an unknown name:

@@ -172,47 +172,40 @@ static int has_slot(const bndl_backend_ops *ops, size_t off) {
 
 /* The provider that runs an op: the selected one if it has the slot, else the first in
  * auto order that has it (opened on demand). Called with the read lock held. */
+/* Index of the provider that runs the op at slot_offset: the selected one if it has
+ * the op, else the next one in "auto" order after it (onednn -> openblas -> ref), so
+ * selecting "openblas" never runs oneDNN code. ref implements every op. */
+static int choose(const struct bndl_runtime *rt, size_t slot_offset) {
+  for (int i = rt->selected; i < N_PROVIDERS; i++) {
+    const bndl_backend_ops *p = providers[i].get();
+    if (p != NULL && has_slot(p, slot_offset))
+      return i;
+  }
+  return REF;
+}
+
 static bndl_status provider_for(bndl_context *ctx, size_t slot_offset, int op_index, const char *op_name,
                                 const bndl_backend_ops **ops, void **state) {
   struct bndl_runtime *rt = ctx->runtime;
-  const bndl_backend_ops *sel = providers[rt->selected].get();
-  if (has_slot(sel, slot_offset)) {
-    *ops = sel;
-    *state = rt->state[rt->selected];
-    return BNDL_OK;
-  }
-  for (int i = 0; i < N_PROVIDERS; i++) {
-    const bndl_backend_ops *p = providers[i].get();
-    if (p == NULL || !has_slot(p, slot_offset))
-      continue;
+  int i = choose(rt, slot_offset);
+  if (i != rt->selected) {
     pthread_mutex_lock(&rt->open_lock);
     bndl_status st = open_provider(rt, i);
     pthread_mutex_unlock(&rt->open_lock);
     BNDL_TRY(st);
     if (!atomic_exchange(&rt->fallback_logged[op_index], 1))
-      bndl_log(ctx, BNDL_LOG_INFO, "compute backend %s has no %s: running it on %s", sel->name, op_name, p->name);
-    *ops = p;
-    *state = rt->state[i];
-    return BNDL_OK;
+      bndl_log(ctx, BNDL_LOG_INFO, "compute backend %s has no %s: running it on %s", providers[rt->selected].name,
+               op_name, providers[i].name);
   }
-  return bndl_fail(BNDL_ERR_INTERNAL, "no compute provider implements %s", op_name);
+  *ops = providers[i].get();
+  *state = rt->state[i];
+  return BNDL_OK;
 }
 
 const char *bndl_runtime_op_provider(bndl_context *ctx, size_t slot_offset) {
   struct bndl_runtime *rt = ctx->runtime;
   pthread_rwlock_rdlock(&rt->lock);
-  const char *name = providers[REF].name;
-  if (has_slot(providers[rt->selected].get(), slot_offset)) {
-    name = providers[rt->selected].name;
-  } else {
-    for (int i = 0; i < N_PROVIDERS; i++) {
-      const bndl_backend_ops *p = providers[i].get();
-      if (p != NULL && has_slot(p, slot_offset)) {
-        name = providers[i].name;
-        break;
-      }
-    }
-  }
+  const char *name = providers[choose(rt, slot_offset)].name;
   pthread_rwlock_unlock(&rt->lock);
   return name;
 }
