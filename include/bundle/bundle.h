@@ -297,21 +297,29 @@ BNDL_API bndl_status bndl_dataset_load_buffer(bndl_context *ctx, const void *dat
  * =================================================================================== */
 
 /* Item-item similarity over the dataset's weighted user x item matrix (interactions
- * with weight <= 0 are ignored). Measure and parameters from the 500s keys of cfg (NULL
- * = defaults): cosine, asymmetric_cosine (alpha), jaccard, bm25 and tfidf (weighted
- * cosine), lift and pmi (co-occurrence). Rows are item indices of the dataset; each row
- * keeps its k best neighbours, score descending, ties by lower index. Memory stays
- * within sim.max_bytes whatever the catalogue size (never an n x n matrix).
- * Deterministic for any thread count. ds must be finalized. @thread any */
+ * with weight <= 0 are ignored; sim.binary = 1 counts each as 1). Measure and
+ * parameters from the 500s keys of cfg (NULL = defaults):
+ *   cosine, dot; asymmetric_cosine: dot / (|r|^2alpha |c|^2(1-alpha)) with alpha on the
+ *   row item, so alpha = 1 gives P(c | r) on binary data (Aiolli 2013); jaccard (Tanimoto
+ *   on weights); tfidf and bm25: cosine of idf- / BM25-weighted vectors; lift and pmi:
+ *   from co-occurrence counts over all users (weights ignored).
+ * sim.min_support (fewest common users) and sim.shrink (added to the denominator; no
+ * effect on dot) apply to every measure; pairs that never co-occur are never neighbours.
+ * Rows are item indices of the dataset; each row keeps its k best neighbours, score
+ * descending, ties by lower index. Memory stays within sim.max_bytes whatever the
+ * catalogue size (never an n x n matrix), checked before anything is allocated
+ * (BNDL_ERR_LIMIT states the need). Deterministic for any thread count and backend. ds
+ * must be finalized. @thread any */
 BNDL_API bndl_status bndl_similarity_items(const bndl_dataset *ds, const bndl_config *cfg, bndl_neighbors **out);
 /* The same between users (rows and columns are user indices). */
 BNDL_API bndl_status bndl_similarity_users(const bndl_dataset *ds, const bndl_config *cfg, bndl_neighbors **out);
 /* Top-k of each query row against the item rows of two float32 embedding tables
- * (n_queries x dim and n_items x dim, 2-D views, rows may be strided), by cosine or dot,
- * through the context's GEMM in blocks. @thread any */
+ * (n_queries x dim and n_items x dim, 2-D CPU views, rows may be strided), by cosine or
+ * dot, through the context's GEMM in query blocks bounded by sim.max_bytes of cfg (NULL
+ * = defaults). A zero vector has cosine 0 with everything. @thread any */
 BNDL_API bndl_status bndl_similarity_embeddings(bndl_context *ctx, const bndl_tensor_view *queries,
                                                 const bndl_tensor_view *items, bndl_metric metric, int32_t k,
-                                                bndl_neighbors **out);
+                                                const bndl_config *cfg, bndl_neighbors **out);
 BNDL_API int64_t bndl_neighbors_rows(const bndl_neighbors *nb);
 BNDL_API int64_t bndl_neighbors_nnz(const bndl_neighbors *nb);
 /* Neighbours of one row (pointers valid while nb lives). */
@@ -326,9 +334,16 @@ BNDL_API void bndl_neighbors_free(bndl_neighbors *nb);
  * Co-purchase mining: baskets, frequent itemsets (FP-growth), association rules
  * =================================================================================== */
 
-/* Frequent itemsets of the dataset's baskets (basket.by: orders, sessions, time windows
- * or whole user histories; basket.event_types) with support >= fp.min_support (and count
- * >= fp.min_count), length <= fp.max_len. Items in each set ascending. @thread any */
+/* Frequent itemsets of the dataset's baskets with support >= fp.min_support (and count
+ * >= fp.min_count), length <= fp.max_len. Items in each set ascending; sets ordered by
+ * length, then items. Baskets (basket.by):
+ *   order    one basket per order id (events without one: per user and instant);
+ *   session  a user's events split where the gap between counted events exceeds
+ *            basket.session_gap_s;
+ *   window   fixed windows of basket.window_s per user, aligned to Unix time 0;
+ *   user     the whole history.
+ * Only the event types listed in basket.event_types count ("view", "click", "cart",
+ * "purchase", "rating"; returns never do); an item counts once per basket. @thread any */
 BNDL_API bndl_status bndl_copurchase_itemsets(const bndl_dataset *ds, const bndl_config *cfg, bndl_itemsets **out);
 BNDL_API int64_t bndl_itemsets_count(const bndl_itemsets *sets);
 /* Number of baskets mined (the denominator of every support). */
@@ -343,8 +358,9 @@ BNDL_API bndl_status bndl_rules_get(const bndl_rules *rules, int64_t index, cons
                                     int32_t *n_antecedent, const int32_t **consequent, int32_t *n_consequent,
                                     bndl_rule_metrics *metrics);
 BNDL_API void bndl_rules_free(bndl_rules *rules);
-/* Complementary items: for each item, the items most often bought in the same baskets,
- * ranked by lift (pairs below fp.min_count are left out), k = sim.k. @thread any */
+/* Complementary items: for each item, the items bought in the same baskets, ranked by
+ * lift, k = sim.k. Pairs in fewer than fp.min_count baskets are left out: raise it (the
+ * default 1 lets a single rare co-purchase rank first). @thread any */
 BNDL_API bndl_status bndl_copurchase_complements(const bndl_dataset *ds, const bndl_config *cfg,
                                                  bndl_neighbors **out);
 
@@ -352,8 +368,8 @@ BNDL_API bndl_status bndl_copurchase_complements(const bndl_dataset *ds, const b
  * Closed-form item models: EASE and low-rank item factors
  * =================================================================================== */
 
-/* Bytes a dense item model of `kind` ("ease" or "factors") would need for ds under cfg,
- * so callers can decide before building. @thread any */
+/* Bytes a dense item model of `kind` ("ease" or "factors") would need for ds (finalized)
+ * under cfg on the context's backend, so callers can decide before building. @thread any */
 BNDL_API bndl_status bndl_item_model_memory(const bndl_dataset *ds, const bndl_config *cfg, const char *kind,
                                             int64_t *bytes);
 /* EASE (Steck, WWW 2019): B = I - P diag(1/diag(P)), P = (X^T X + lambda I)^-1, X the
@@ -368,12 +384,16 @@ BNDL_API bndl_status bndl_item_model_factors(const bndl_dataset *ds, const bndl_
 BNDL_API bndl_status bndl_item_model_weights(const bndl_item_model *model, const float **data, int64_t *rows,
                                              int64_t *cols);
 /* Scores of every item for a history (item indices with weights; NULL weights = 1):
- * scores[j] = sum_i w_i B[i][j] (EASE) or the fold-in user factors times item factors. */
+ * scores[j] = sum_i w_i B[i][j] (EASE) or the fold-in user factors times item factors.
+ * n_scores is the capacity of scores and must be at least the model's item count. */
 BNDL_API bndl_status bndl_item_model_score(const bndl_item_model *model, const int32_t *items, const float *weights,
                                            int64_t n, float *scores, int64_t n_scores);
-/* Factors model: user factors of an unseen history by ridge least squares. */
+/* Factors model: user factors of an unseen history by ridge least squares
+ * (factors.reg). rank is the capacity of user_factors, at least the model's rank. */
 BNDL_API bndl_status bndl_item_model_fold_in(const bndl_item_model *model, const int32_t *items,
                                              const float *weights, int64_t n, float *user_factors, int64_t rank);
+/* "ease" or "factors" (NULL for an invalid handle). */
+BNDL_API const char *bndl_item_model_kind(const bndl_item_model *model);
 BNDL_API void bndl_item_model_free(bndl_item_model *model);
 
 /* ===================================================================================

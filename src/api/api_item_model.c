@@ -46,8 +46,8 @@ bndl_status bndl_item_model_memory(const bndl_dataset *ds, const bndl_config *cf
   BNDL_TRY(check_inputs(ds, cfg, __func__));
   BNDL_CHECK_PTR(kind);
   BNDL_CHECK_PTR(bytes);
-  bndl_item_model_kind k;
-  bndl_status st = bndl_item_model_kind_parse(kind, &k);
+  bndl_item_model_type k;
+  bndl_status st = bndl_item_model_type_parse(kind, &k);
   if (st != BNDL_OK)
     BNDL_API_RETURN(st);
   bndl_item_model_need need;
@@ -56,7 +56,7 @@ bndl_status bndl_item_model_memory(const bndl_dataset *ds, const bndl_config *cf
   return BNDL_OK;
 }
 
-static bndl_status build(const bndl_dataset *ds, const bndl_config *cfg, bndl_item_model_kind kind,
+static bndl_status build(const bndl_dataset *ds, const bndl_config *cfg, bndl_item_model_type kind,
                          bndl_item_model **out) {
   bndl_item_model_need need;
   bndl_item_model_need_of(ds, cfg, kind, &need);
@@ -109,6 +109,12 @@ bndl_status bndl_item_model_fold_in(const bndl_item_model *model, const int32_t 
                  (long long)model->cols);
   BNDL_TRY(check_history(model, items, weights, n, __func__));
   BNDL_API_RETURN(bndl_item_model_user_factors(model, items, weights, n, user_factors));
+}
+
+const char *bndl_item_model_kind(const bndl_item_model *model) {
+  if (!bndl_handle_is(model, BNDL_MAGIC_ITEM_MODEL))
+    return NULL;
+  return model->kind == BNDL_ITEM_MODEL_EASE ? "ease" : "factors";
 }
 
 void bndl_item_model_free(bndl_item_model *model) {

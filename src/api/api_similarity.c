@@ -83,8 +83,10 @@ static bndl_status check_view(const bndl_tensor_view *v, const char *name, bndl_
 
 bndl_status bndl_similarity_embeddings(bndl_context *ctx, const bndl_tensor_view *queries,
                                        const bndl_tensor_view *items, bndl_metric metric, int32_t k,
-                                       bndl_neighbors **out) {
+                                       const bndl_config *cfg, bndl_neighbors **out) {
   BNDL_CHECK_HANDLE(ctx, BNDL_MAGIC_CONTEXT, "bndl_context");
+  if (cfg != NULL)
+    BNDL_CHECK_HANDLE(cfg, BNDL_MAGIC_CONFIG, "bndl_config");
   BNDL_CHECK_PTR(queries);
   BNDL_CHECK_PTR(items);
   BNDL_CHECK_PTR(out);
@@ -96,7 +98,6 @@ bndl_status bndl_similarity_embeddings(bndl_context *ctx, const bndl_tensor_view
   BNDL_TRY(check_view(items, "items", &it, __func__));
   BNDL_CHECK_ARG(q.dim == it.dim, "queries have dim %lld but items have dim %lld", (long long)q.dim,
                  (long long)it.dim);
-  /* the declaration takes no config: the default working-memory bound applies */
-  int64_t max_bytes = bndl_cfg_int(NULL, BNDL_KEY_SIM_MAX_BYTES);
+  int64_t max_bytes = bndl_cfg_int(cfg, BNDL_KEY_SIM_MAX_BYTES);
   BNDL_API_RETURN(bndl_sim_embeddings_topk(ctx, &q, &it, metric, k, max_bytes, out));
 }

@@ -38,7 +38,7 @@
 #include "data/dataset.h"
 #include "runtime/runtime.h"
 
-bndl_status bndl_item_model_kind_parse(const char *kind_name, bndl_item_model_kind *kind) {
+bndl_status bndl_item_model_type_parse(const char *kind_name, bndl_item_model_type *kind) {
   if (strcmp(kind_name, "ease") == 0)
     *kind = BNDL_ITEM_MODEL_EASE;
   else if (strcmp(kind_name, "factors") == 0)
@@ -64,7 +64,7 @@ static int64_t sat_mul3(int64_t a, int64_t b, int64_t c) { return sat_mul(sat_mu
 
 enum { BOOKKEEPING = 4096 };
 
-void bndl_item_model_need_of(const bndl_dataset *ds, const bndl_config *cfg, bndl_item_model_kind kind,
+void bndl_item_model_need_of(const bndl_dataset *ds, const bndl_config *cfg, bndl_item_model_type kind,
                              bndl_item_model_need *need) {
   int64_t n = bndl_dataset_n(ds, BNDL_IDS_ITEM);
   memset(need, 0, sizeof *need);
@@ -119,7 +119,7 @@ static const char *human_bytes(int64_t v, char buf[32]) {
   return buf;
 }
 
-bndl_status bndl_item_model_check_limits(const bndl_config *cfg, bndl_item_model_kind kind,
+bndl_status bndl_item_model_check_limits(const bndl_config *cfg, bndl_item_model_type kind,
                                          const bndl_item_model_need *need) {
   int64_t max_items = bndl_cfg_int(cfg, BNDL_KEY_MODEL_MAX_ITEMS);
   int64_t max_bytes = bndl_cfg_int(cfg, BNDL_KEY_MODEL_MAX_BYTES);
@@ -147,7 +147,7 @@ bndl_status bndl_item_model_check_limits(const bndl_config *cfg, bndl_item_model
 
 /* ---- object life */
 
-bndl_status bndl_item_model_alloc(bndl_context *ctx, bndl_item_model_kind kind, int64_t rows, int64_t cols,
+bndl_status bndl_item_model_alloc(bndl_context *ctx, bndl_item_model_type kind, int64_t rows, int64_t cols,
                                   bndl_item_model **out) {
   const bndl_allocator *a = &ctx->alloc;
   size_t cells;

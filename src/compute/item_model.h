@@ -27,15 +27,15 @@
 
 struct bndl_context;
 
-typedef enum bndl_item_model_kind {
+typedef enum bndl_item_model_type {
   BNDL_ITEM_MODEL_EASE = 1,
   BNDL_ITEM_MODEL_FACTORS = 2
-} bndl_item_model_kind;
+} bndl_item_model_type;
 
 struct bndl_item_model {
   uint32_t magic;
   struct bndl_context *ctx; /* retained: the allocator lives there */
-  bndl_item_model_kind kind;
+  bndl_item_model_type kind;
   int64_t rows, cols; /* items x items (EASE) or items x rank (factors) */
   float *weights;     /* rows x cols, row-major */
   /* factors only */
@@ -56,12 +56,12 @@ typedef struct bndl_item_model_need {
 } bndl_item_model_need;
 
 /* kind_name: "ease" or "factors" (BNDL_ERR_NOT_FOUND otherwise). */
-bndl_status bndl_item_model_kind_parse(const char *kind_name, bndl_item_model_kind *kind);
+bndl_status bndl_item_model_type_parse(const char *kind_name, bndl_item_model_type *kind);
 /* The need of a build of `kind` for ds under cfg (cfg may be NULL), on ds's context. */
-void bndl_item_model_need_of(const bndl_dataset *ds, const bndl_config *cfg, bndl_item_model_kind kind,
+void bndl_item_model_need_of(const bndl_dataset *ds, const bndl_config *cfg, bndl_item_model_type kind,
                              bndl_item_model_need *need);
 /* BNDL_ERR_LIMIT above model.max_items or model.max_bytes, the message stating the need. */
-bndl_status bndl_item_model_check_limits(const bndl_config *cfg, bndl_item_model_kind kind,
+bndl_status bndl_item_model_check_limits(const bndl_config *cfg, bndl_item_model_type kind,
                                          const bndl_item_model_need *need);
 
 /* Builds (ds finalized; limits already checked by the caller or not, as it wishes). */
@@ -71,7 +71,7 @@ bndl_status bndl_item_model_build_factors(const bndl_dataset *ds, const bndl_con
 void bndl_item_model_destroy(bndl_item_model *m);
 
 /* A model shell with its weights array (rows x cols floats), magic not yet set. */
-bndl_status bndl_item_model_alloc(struct bndl_context *ctx, bndl_item_model_kind kind, int64_t rows, int64_t cols,
+bndl_status bndl_item_model_alloc(struct bndl_context *ctx, bndl_item_model_type kind, int64_t rows, int64_t cols,
                                   bndl_item_model **out);
 
 /* Scores of every item (m->rows of them) for a history: items in 0..rows-1, weights

@@ -265,6 +265,7 @@ static bndl_item_model *build(const char *kind, const bndl_config *cfg, const bn
   else
     expect_ok(bndl_item_model_factors(ds, cfg, &m));
   assert_non_null(m);
+  assert_string_equal(bndl_item_model_kind(m), kind); /* every model built says what it is */
   return m;
 }
 
@@ -825,6 +826,7 @@ static void test_errors(void **state) {
   bndl_item_model_free(e);
   bndl_item_model_free(f);
   bndl_item_model_free(NULL);
+  assert_null(bndl_item_model_kind(NULL));
   free(g);
 }
 

@@ -306,7 +306,7 @@ static void out_of_memory(void **state) {
   /* a first call opens the fallback providers of ops the selected backend lacks; they
    * live as long as the context, so they are not counted as leaks below */
   bndl_neighbors *warm = NULL;
-  assert_int_equal(bndl_similarity_embeddings(ctx, &qt, &it, BNDL_METRIC_COSINE, 3, &warm), BNDL_OK);
+  assert_int_equal(bndl_similarity_embeddings(ctx, &qt, &it, BNDL_METRIC_COSINE, 3, NULL, &warm), BNDL_OK);
   bndl_neighbors_free(warm);
   for (int call = 0; call < 3; call++) {
     int done = 0;
@@ -316,7 +316,7 @@ static void out_of_memory(void **state) {
       bndl_neighbors *nb = NULL;
       bndl_status st = call == 0   ? bndl_similarity_items(ds, cfg, &nb)
                        : call == 1 ? bndl_similarity_users(ds, cfg, &nb)
-                                   : bndl_similarity_embeddings(ctx, &qt, &it, BNDL_METRIC_COSINE, 3, &nb);
+                                   : bndl_similarity_embeddings(ctx, &qt, &it, BNDL_METRIC_COSINE, 3, NULL, &nb);
       t.fail_at = 0;
       if (st == BNDL_OK) {
         done = 1;
@@ -452,7 +452,7 @@ static void embeddings_against_brute_force(void **state) {
       for (int kk = 0; kk < 3; kk++) {
         bndl_metric metric = m ? BNDL_METRIC_DOT : BNDL_METRIC_COSINE;
         bndl_neighbors *nb = NULL;
-        if (bndl_similarity_embeddings(ctx, &q.view, &it.view, metric, (int32_t)ks[kk], &nb) != BNDL_OK)
+        if (bndl_similarity_embeddings(ctx, &q.view, &it.view, metric, (int32_t)ks[kk], NULL, &nb) != BNDL_OK)
           fail_msg("%s: %s", name, bndl_last_error_message());
         check_embeddings(&q, &it, metric, ks[kk], nb, name);
         /* the zero query scores 0 against everything under cosine */
@@ -468,7 +468,7 @@ static void embeddings_against_brute_force(void **state) {
       }
     /* queries == items: each row's best cosine is itself (or its duplicate) */
     bndl_neighbors *self = NULL;
-    assert_int_equal(bndl_similarity_embeddings(ctx, &it.view, &it.view, BNDL_METRIC_COSINE, 2, &self), BNDL_OK);
+    assert_int_equal(bndl_similarity_embeddings(ctx, &it.view, &it.view, BNDL_METRIC_COSINE, 2, NULL, &self), BNDL_OK);
     const int32_t *cols;
     const float *vals;
     int32_t count;
@@ -487,7 +487,7 @@ static void embeddings_against_brute_force(void **state) {
   bndl_tensor_view none = it.view;
   none.shape = zero_shape;
   bndl_neighbors *nb = NULL;
-  assert_int_equal(bndl_similarity_embeddings(ctx, &q.view, &none, BNDL_METRIC_DOT, 5, &nb), BNDL_OK);
+  assert_int_equal(bndl_similarity_embeddings(ctx, &q.view, &none, BNDL_METRIC_DOT, 5, NULL, &nb), BNDL_OK);
   assert_int_equal(bndl_neighbors_rows(nb), 37);
   assert_int_equal(bndl_neighbors_nnz(nb), 0);
   bndl_neighbors_free(nb);
@@ -499,7 +499,7 @@ static void embeddings_against_brute_force(void **state) {
 static void expect_view_error(bndl_context *ctx, const bndl_tensor_view *q, const bndl_tensor_view *it,
                               bndl_metric metric, int32_t k, const char *fragment) {
   bndl_neighbors *nb = NULL;
-  assert_int_equal(bndl_similarity_embeddings(ctx, q, it, metric, k, &nb), BNDL_ERR_INVALID_ARGUMENT);
+  assert_int_equal(bndl_similarity_embeddings(ctx, q, it, metric, k, NULL, &nb), BNDL_ERR_INVALID_ARGUMENT);
   assert_null(nb);
   test_assert_error_contains("bndl_similarity_embeddings: ");
   test_assert_error_contains(fragment);
@@ -549,13 +549,13 @@ static void embedding_views_refused(void **state) {
   v.data = (char *)q.data + 2;
   expect_view_error(ctx, &v, &it.view, BNDL_METRIC_DOT, 2, "not aligned");
   bndl_neighbors *nb = NULL;
-  assert_int_equal(bndl_similarity_embeddings(NULL, &q.view, &it.view, BNDL_METRIC_DOT, 2, &nb),
+  assert_int_equal(bndl_similarity_embeddings(NULL, &q.view, &it.view, BNDL_METRIC_DOT, 2, NULL, &nb),
                    BNDL_ERR_INVALID_ARGUMENT);
   test_assert_error_contains("ctx is NULL");
-  assert_int_equal(bndl_similarity_embeddings(ctx, NULL, &it.view, BNDL_METRIC_DOT, 2, &nb),
+  assert_int_equal(bndl_similarity_embeddings(ctx, NULL, &it.view, BNDL_METRIC_DOT, 2, NULL, &nb),
                    BNDL_ERR_INVALID_ARGUMENT);
   test_assert_error_contains("queries is NULL");
-  assert_int_equal(bndl_similarity_embeddings(ctx, &q.view, &it.view, BNDL_METRIC_DOT, 2, NULL),
+  assert_int_equal(bndl_similarity_embeddings(ctx, &q.view, &it.view, BNDL_METRIC_DOT, 2, NULL, NULL),
                    BNDL_ERR_INVALID_ARGUMENT);
   test_assert_error_contains("out is NULL");
   free(q.data);
