@@ -265,6 +265,10 @@ BNDL_API bndl_status bndl_dataset_user_events(const bndl_dataset *ds, int64_t us
  * unknown), category index (-1 = none). */
 BNDL_API bndl_status bndl_dataset_catalogue(const bndl_dataset *ds, const double **prices, const double **costs,
                                             const int64_t **stock, const int32_t **categories);
+/* Catalogue title of an item as bytes (UTF-8, NOT NUL-terminated: print with "%.*s");
+ * length 0 when it has none. */
+BNDL_API bndl_status bndl_dataset_item_title(const bndl_dataset *ds, int64_t item, const char **title,
+                                             size_t *length);
 /* Bundle membership CSR over dense indices. */
 BNDL_API bndl_status bndl_dataset_bundles(const bndl_dataset *ds, const int64_t **indptr, const int32_t **items);
 

@@ -291,6 +291,21 @@ bndl_status bndl_dataset_catalogue(const bndl_dataset *ds, const double **prices
   return BNDL_OK;
 }
 
+bndl_status bndl_dataset_item_title(const bndl_dataset *ds, int64_t item, const char **title, size_t *length) {
+  CHECK_DS(ds);
+  BNDL_CHECK_PTR(title);
+  BNDL_CHECK_PTR(length);
+  BNDL_TRY(check_frozen(ds, __func__));
+  int32_t n = bndl_dataset_n(ds, BNDL_IDS_ITEM);
+  if (item < 0 || item >= n)
+    return bndl_error_prefix(bndl_fail(BNDL_ERR_NOT_FOUND, "item %lld is outside 0..%d", (long long)item, n - 1),
+                             __func__);
+  /* titles are stored back to back without terminators (the snapshot layout) */
+  *title = ds->cat.titles.data ? ds->cat.titles.data + ds->cat.title_off[item] : "";
+  *length = (size_t)(ds->cat.title_off[item + 1] - ds->cat.title_off[item]);
+  return BNDL_OK;
+}
+
 bndl_status bndl_dataset_bundles(const bndl_dataset *ds, const int64_t **indptr, const int32_t **items) {
   CHECK_DS(ds);
   BNDL_CHECK_PTR(indptr);
