@@ -65,6 +65,26 @@ OFF(bndl_bundle_csr, indptr, 24);
 OFF(bndl_bundle_csr, item_ids, 32);
 OFF(bndl_bundle_csr, item_names, 40);
 SIZE(bndl_bundle_csr, 48);
+
+OFF(bndl_tensor_view, struct_size, 0);
+OFF(bndl_tensor_view, dtype, 4);
+OFF(bndl_tensor_view, ndim, 8);
+OFF(bndl_tensor_view, device_kind, 12);
+OFF(bndl_tensor_view, device_index, 16);
+OFF(bndl_tensor_view, flags, 20);
+OFF(bndl_tensor_view, shape, 24);
+OFF(bndl_tensor_view, strides, 32);
+OFF(bndl_tensor_view, data, 40);
+SIZE(bndl_tensor_view, 48);
+
+OFF(bndl_rule_metrics, struct_size, 0);
+OFF(bndl_rule_metrics, count, 8);
+OFF(bndl_rule_metrics, support, 16);
+OFF(bndl_rule_metrics, confidence, 24);
+OFF(bndl_rule_metrics, lift, 32);
+OFF(bndl_rule_metrics, leverage, 40);
+OFF(bndl_rule_metrics, conviction, 48);
+SIZE(bndl_rule_metrics, 56);
 #else
 #  error "test_abi_layout.c holds the LP64 layout only; add the table for this data model"
 #endif
