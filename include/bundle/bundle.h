@@ -401,6 +401,58 @@ BNDL_API const char *bndl_item_model_kind(const bndl_item_model *model);
 BNDL_API void bndl_item_model_free(bndl_item_model *model);
 
 /* ===================================================================================
+ * Text: tokenization, lexicon sentiment, trained classifiers (English and Chinese)
+ * =================================================================================== */
+
+/* Tokens of one UTF-8 text, joined by '\n' in *tokens (so a binding can split them).
+ * English: case folding, punctuation split, contractions expanded ("don't" -> "do
+ * not"), and with text.negation the words after a negator up to the next punctuation
+ * prefixed "NOT_". Chinese: segmented into words (dictionary from the lexicons and
+ * corpus statistics, unknown runs as character bigrams). Full-width forms are folded to
+ * half-width. text.language picks the tokenizer ("auto": per character run, so mixed
+ * text works). Invalid UTF-8: BNDL_ERR_FORMAT with the byte offset. @thread any */
+BNDL_API bndl_status bndl_text_tokenize(bndl_context *ctx, const char *text, size_t length, const bndl_config *cfg,
+                                        bndl_buffer **tokens);
+
+/* An empty lexicon set; load files into it, then score. @thread exclusive while loading,
+ * then any. */
+BNDL_API bndl_status bndl_lexicon_create(bndl_context *ctx, bndl_lexicon **out);
+/* Loads one lexicon file. format: "vader" (token, valence -4..4), "positive" and
+ * "negative" (one word per line; lines starting with ';' are comments: Hu & Liu, NTUSD),
+ * "hownet_positive", "hownet_negative", "hownet_degree" (HowNet layout with headers and
+ * degree levels), "dutir" (DUTIR ontology TSV: polarity and intensity), "negation" (one
+ * negator per line). Errors name the file and line. */
+BNDL_API bndl_status bndl_lexicon_load(bndl_lexicon *lex, const char *path, const char *format);
+/* Loads every file of a folder laid out as ../shared/data/lexicons (known names only). */
+BNDL_API bndl_status bndl_lexicon_load_dir(bndl_lexicon *lex, const char *dir);
+/* Sentiment of a text in [-1, 1] (VADER-style compound: word valences with intensifiers,
+ * negation and contrastive "but"/"但是" rules, normalised). Text with no sentiment
+ * words scores 0. @thread any */
+BNDL_API bndl_status bndl_lexicon_score(const bndl_lexicon *lex, const char *text, size_t length, double *score);
+BNDL_API void bndl_lexicon_free(bndl_lexicon *lex);
+
+/* Trains a binary text classifier: TF-IDF of word n-grams (text.word_ngrams) and
+ * character n-grams (text.char_ngrams) seen in >= text.min_df documents, L2-regularised
+ * logistic regression (text.c, text.class_weight). labels are 0/1. lengths may be NULL
+ * (NUL-terminated texts). Deterministic for a seed. @thread any */
+BNDL_API bndl_status bndl_text_model_train(bndl_context *ctx, const char *const *texts, const size_t *lengths,
+                                           const int32_t *labels, int64_t n, const bndl_config *cfg,
+                                           bndl_text_model **out);
+/* The same on a dataset's reviews: rating >= text.positive_min is 1, <= text.negative_max
+ * is 0, others are skipped. */
+BNDL_API bndl_status bndl_text_model_train_reviews(const bndl_dataset *ds, const bndl_config *cfg,
+                                                   bndl_text_model **out);
+/* Probability that a text is positive. @thread any */
+BNDL_API bndl_status bndl_text_model_predict(const bndl_text_model *model, const char *text, size_t length,
+                                             double *probability);
+BNDL_API bndl_status bndl_text_model_predict_batch(const bndl_text_model *model, const char *const *texts,
+                                                   const size_t *lengths, int64_t n, double *probabilities);
+/* Versioned, checksummed file (vocabulary, idf, weights, config). */
+BNDL_API bndl_status bndl_text_model_save(const bndl_text_model *model, const char *path);
+BNDL_API bndl_status bndl_text_model_load(bndl_context *ctx, const char *path, bndl_text_model **out);
+BNDL_API void bndl_text_model_free(bndl_text_model *model);
+
+/* ===================================================================================
  * Buffers
  * =================================================================================== */
 BNDL_API const void *bndl_buffer_data(const bndl_buffer *buf);

@@ -47,6 +47,8 @@ typedef struct bndl_neighbors bndl_neighbors;   /* sparse top-k rows: neighbour 
 typedef struct bndl_itemsets bndl_itemsets;     /* frequent itemsets with their support counts */
 typedef struct bndl_rules bndl_rules;           /* association rules with their metrics */
 typedef struct bndl_item_model bndl_item_model; /* closed-form item model: EASE weights or item factors */
+typedef struct bndl_lexicon bndl_lexicon;       /* sentiment lexicons with their rules (English, Chinese) */
+typedef struct bndl_text_model bndl_text_model; /* a trained text classifier (TF-IDF n-grams + logistic regression) */
 
 /* ---- Logging */
 typedef enum bndl_log_level {
@@ -145,7 +147,24 @@ typedef enum bndl_key {
   BNDL_KEY_MODEL_MAX_ITEMS = 541,         /* I: largest catalogue for dense item models (default 40000) */
   BNDL_KEY_MODEL_MAX_BYTES = 542,         /* I: memory bound of a dense item model build (default 16 GiB) */
   BNDL_KEY_FACTORS_RANK = 543,            /* I: rank of the item factors (default 64) */
-  BNDL_KEY_FACTORS_REG = 544              /* F: ridge term of the fold-in solve (default 0.01) */
+  BNDL_KEY_FACTORS_REG = 544,             /* F: ridge term of the fold-in solve (default 0.01) */
+  /* text: tokenization, sentiment, keywords, text vectors */
+  BNDL_KEY_TEXT_LANGUAGE = 800,           /* S: auto (default: by script), en, zh */
+  BNDL_KEY_TEXT_NEGATION = 801,           /* I 0/1: mark tokens in a negation scope with "NOT_" (default 1) */
+  BNDL_KEY_TEXT_STOPWORDS = 802,          /* I 0/1: drop stopwords (default 0; the classifier keeps them) */
+  BNDL_KEY_TEXT_WORD_NGRAMS = 803,        /* I: longest word n-gram of the classifier's features (default 2) */
+  BNDL_KEY_TEXT_CHAR_NGRAMS = 804,        /* I: longest character n-gram (default 3; 0 = none) */
+  BNDL_KEY_TEXT_MIN_DF = 805,             /* I: fewest documents a feature must occur in (default 2) */
+  BNDL_KEY_TEXT_C = 806,                  /* F: inverse L2 regularisation strength of the classifier (default 4) */
+  BNDL_KEY_TEXT_CLASS_WEIGHT = 807,       /* S: none (default) or balanced */
+  BNDL_KEY_TEXT_EPOCHS = 808,             /* I: training passes / solver iterations cap (default 50) */
+  BNDL_KEY_TEXT_SEED = 809,               /* I: seed (default -1 = context seed) */
+  BNDL_KEY_TEXT_POSITIVE_MIN = 810,       /* F: reviews rated >= this are positive (default 4) */
+  BNDL_KEY_TEXT_NEGATIVE_MAX = 811,       /* F: reviews rated <= this are negative (default 2) */
+  BNDL_KEY_TEXT_KEYWORDS = 812,           /* I: keywords kept per item (default 10) */
+  BNDL_KEY_TEXT_KEYWORD_METHOD = 813,     /* S: tfidf (default) or textrank */
+  BNDL_KEY_TEXT_VECTOR_DIM = 814,         /* I: dimension of the skip-gram word vectors (default 64; 0 = off) */
+  BNDL_KEY_TEXT_WINDOW = 815              /* I: skip-gram and TextRank co-occurrence window (default 5) */
 } bndl_key;
 
 typedef enum bndl_value_type {

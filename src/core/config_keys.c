@@ -11,6 +11,9 @@ static const char *const split_choices[] = {"leave_last_out", "time", "random", 
 static const char *const sim_measures[] = {"cosine", "asymmetric_cosine", "jaccard", "bm25", "tfidf",
                                            "lift",   "pmi",               "dot",     NULL};
 static const char *const basket_choices[] = {"order", "session", "window", "user", NULL};
+static const char *const language_choices[] = {"auto", "en", "zh", NULL};
+static const char *const class_weight_choices[] = {"none", "balanced", NULL};
+static const char *const keyword_choices[] = {"tfidf", "textrank", NULL};
 
 #define I(k, n, def, lo, hi) {k, n, BNDL_TYPE_INT, def, lo, hi, 0, 0, 0, NULL, NULL}
 #define F(k, n, def, lo, hi) {k, n, BNDL_TYPE_FLOAT, 0, 0, 0, def, lo, hi, NULL, NULL}
@@ -68,6 +71,22 @@ static const bndl_key_info keys[] = {
     I(BNDL_KEY_MODEL_MAX_BYTES, "model.max_bytes", INT64_C(16) << 30, INT64_C(1) << 20, INT64_MAX),
     I(BNDL_KEY_FACTORS_RANK, "factors.rank", 64, 1, 100000),
     F(BNDL_KEY_FACTORS_REG, "factors.reg", 0.01, 0, 1e12),
+    S(BNDL_KEY_TEXT_LANGUAGE, "text.language", "auto", language_choices),
+    I(BNDL_KEY_TEXT_NEGATION, "text.negation", 1, 0, 1),
+    I(BNDL_KEY_TEXT_STOPWORDS, "text.stopwords", 0, 0, 1),
+    I(BNDL_KEY_TEXT_WORD_NGRAMS, "text.word_ngrams", 2, 1, 5),
+    I(BNDL_KEY_TEXT_CHAR_NGRAMS, "text.char_ngrams", 3, 0, 8),
+    I(BNDL_KEY_TEXT_MIN_DF, "text.min_df", 2, 1, INT32_MAX),
+    F(BNDL_KEY_TEXT_C, "text.c", 4, 1e-6, 1e6),
+    S(BNDL_KEY_TEXT_CLASS_WEIGHT, "text.class_weight", "none", class_weight_choices),
+    I(BNDL_KEY_TEXT_EPOCHS, "text.epochs", 50, 1, 100000),
+    I(BNDL_KEY_TEXT_SEED, "text.seed", -1, -1, INT64_MAX),
+    F(BNDL_KEY_TEXT_POSITIVE_MIN, "text.positive_min", 4, -1e9, 1e9),
+    F(BNDL_KEY_TEXT_NEGATIVE_MAX, "text.negative_max", 2, -1e9, 1e9),
+    I(BNDL_KEY_TEXT_KEYWORDS, "text.keywords", 10, 0, 1000),
+    S(BNDL_KEY_TEXT_KEYWORD_METHOD, "text.keyword_method", "tfidf", keyword_choices),
+    I(BNDL_KEY_TEXT_VECTOR_DIM, "text.vector_dim", 64, 0, 4096),
+    I(BNDL_KEY_TEXT_WINDOW, "text.window", 5, 1, 100),
 };
 
 const bndl_key_info *bndl_key_lookup(bndl_key key) {

@@ -21,6 +21,8 @@
 #define BNDL_MAGIC_ITEMSETS 0x53544942u   /* "BITS" */
 #define BNDL_MAGIC_RULES 0x4c555242u      /* "BRUL" */
 #define BNDL_MAGIC_ITEM_MODEL 0x444f4d42u /* "BMOD" */
+#define BNDL_MAGIC_LEXICON 0x58454c42u    /* "BLEX" */
+#define BNDL_MAGIC_TEXT_MODEL 0x54584d42u /* "BMXT" */
 #define BNDL_MAGIC_FREED 0xDEADB0B0u
 
 static inline int bndl_handle_is(const void *h, uint32_t magic) {

@@ -84,6 +84,22 @@ static const expect_key expected[] = {
     EI(BNDL_KEY_MODEL_MAX_BYTES, "model.max_bytes", INT64_C(16) << 30),
     EI(BNDL_KEY_FACTORS_RANK, "factors.rank", 64),
     EF(BNDL_KEY_FACTORS_REG, "factors.reg", 0.01),
+    ES(BNDL_KEY_TEXT_LANGUAGE, "text.language", "auto"),
+    EI(BNDL_KEY_TEXT_NEGATION, "text.negation", 1),
+    EI(BNDL_KEY_TEXT_STOPWORDS, "text.stopwords", 0),
+    EI(BNDL_KEY_TEXT_WORD_NGRAMS, "text.word_ngrams", 2),
+    EI(BNDL_KEY_TEXT_CHAR_NGRAMS, "text.char_ngrams", 3),
+    EI(BNDL_KEY_TEXT_MIN_DF, "text.min_df", 2),
+    EF(BNDL_KEY_TEXT_C, "text.c", 4),
+    ES(BNDL_KEY_TEXT_CLASS_WEIGHT, "text.class_weight", "none"),
+    EI(BNDL_KEY_TEXT_EPOCHS, "text.epochs", 50),
+    EI(BNDL_KEY_TEXT_SEED, "text.seed", -1),
+    EF(BNDL_KEY_TEXT_POSITIVE_MIN, "text.positive_min", 4),
+    EF(BNDL_KEY_TEXT_NEGATIVE_MAX, "text.negative_max", 2),
+    EI(BNDL_KEY_TEXT_KEYWORDS, "text.keywords", 10),
+    ES(BNDL_KEY_TEXT_KEYWORD_METHOD, "text.keyword_method", "tfidf"),
+    EI(BNDL_KEY_TEXT_VECTOR_DIM, "text.vector_dim", 64),
+    EI(BNDL_KEY_TEXT_WINDOW, "text.window", 5),
 };
 enum { N_EXPECTED = sizeof expected / sizeof expected[0] };
 
