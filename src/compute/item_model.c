@@ -12,7 +12,10 @@
  *   workspace    what the provider running the dense op allocates on top (the op's
  *                provider is the one the context would dispatch to):
  *                  ref      spd_inverse 8 n^2 (U = L^-T in double);
- *                           sym_eigen 16 n^2 (the Jacobi matrix and rotations in double)
+ *                           sym_eigen 4 n (n + 1) + 8 n ceil(n / 32) + 8 k n + 161 n (the
+ *                           lower triangle packed in double, the tridiagonal reduction's
+ *                           column sums per block of 32 rows, the k eigenvectors in double,
+ *                           20 vectors of n 8-byte entries and n flags: ref_linalg.c)
  *                  openblas spd_inverse 0 (spotrf/spotri in place, column-major on the
  *                           lower triangle); sym_eigen 4 (n + lwork + liwork) + 8 k with
  *                           ssyevr's lwork ~ 40 n and liwork 10 n, counted as 204 n + 8 k
@@ -84,7 +87,8 @@ void bndl_item_model_need_of(const bndl_dataset *ds, const bndl_config *cfg, bnd
     if (strcmp(need->provider, "openblas") == 0)
       need->workspace = sat_add(sat_mul(204, n), 8 * k);
     else
-      need->workspace = sat_mul3(16, n, n);
+      need->workspace = sat_add(sat_add(sat_mul3(4, n, n + 1), sat_mul3(8, n, (n + 31) / 32)),
+                                sat_add(sat_mul3(8, k, n), sat_mul(161, n)));
   }
   need->total = sat_add(sat_add(need->matrix, need->model_extra), need->workspace);
 }
