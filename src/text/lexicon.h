@@ -77,6 +77,7 @@ struct bndl_lexicon {
   /* the tokenizer that scoring uses (its Chinese dictionary holds the lexicon's words);
    * rebuilt at the end of every public load call, NULL before the first one */
   struct bndl_tokenizer *tokenizer;
+  void (*tokenizer_release)(struct bndl_tokenizer *); /* set with it (keeps this file free of the tokenizer) */
 };
 
 /* An empty store (ctx is retained). */
@@ -85,12 +86,25 @@ void bndl_lexicon_destroy(struct bndl_lexicon *lex);
 
 /* Format name ("vader", ...) -> format; 0 when unknown. */
 bndl_lex_format bndl_lex_format_from_name(const char *name);
-/* Loads one file into the store. Malformed lines: BNDL_ERR_FORMAT "path:line: why";
- * the quirks that ../shared/data/lexicons/SOURCE.md documents are skipped with a
- * logged warning. On failure the entries read before the bad line stay loaded. */
-bndl_status bndl_lexicon_load_file(struct bndl_lexicon *lex, const char *path, bndl_lex_format format);
-/* Loads the known file names of a folder laid out as ../shared/data/lexicons; files
- * that are absent are skipped (logged), none present at all is BNDL_ERR_NOT_FOUND. */
+
+/* What one load did (tests compare the counts with SOURCE.md). */
+typedef struct bndl_lex_load_stats {
+  int64_t lines;        /* lines read */
+  int64_t entries;      /* words taken */
+  int64_t ignored;      /* blank lines, comments, headers, DUTIR rows of polarity 0 or 3 */
+  int64_t skipped;      /* lines skipped with a logged warning (documented quirks of the source) */
+  int64_t header_count; /* the count a HowNet header states; -1 for formats without one */
+} bndl_lex_load_stats;
+
+/* Loads one file into the store (stats may be NULL). Malformed lines: BNDL_ERR_FORMAT
+ * "path:line: why"; the quirks that ../shared/data/lexicons/SOURCE.md documents are
+ * skipped with a logged warning. A failed load leaves the store as it was. */
+bndl_status bndl_lexicon_load_file(struct bndl_lexicon *lex, const char *path, bndl_lex_format format,
+                                   bndl_lex_load_stats *stats);
+/* Loads the known file names of a folder laid out as ../shared/data/lexicons (the list
+ * and its reasons are in lexicon_load.c); files that are absent are skipped (logged at
+ * INFO), none present at all is BNDL_ERR_NOT_FOUND. A failure leaves the store as it
+ * was before the call. */
 bndl_status bndl_lexicon_load_folder(struct bndl_lexicon *lex, const char *dir);
 
 /* Looks a word up (already normalised: the tokenizer's token text). 1 and *out filled
