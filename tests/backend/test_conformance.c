@@ -31,7 +31,12 @@
  *  - sym_eigen: top eigenvalues 10, 9, ... (gap 1) above the rest in [-1, 1], ||A|| = 10:
  *    |lambda - lambda_ref| <= 8 n u ||A|| (Weyl), max |A v - lambda v| <= 8 n u ||A||,
  *    eigenvectors under the sign convention within 8 n u ||A|| / gap (Davis-Kahan), the
- *    sign free only when the two largest |components| are that close.
+ *    sign free only when the two largest |components| are that close. Structured cases
+ *    (every provider, ref included): n = 1, 2; diagonal (identity, zero, repeats);
+ *    block-diagonal with equal blocks; repeated eigenvalues behind a similarity;
+ *    rank-deficient Gram matrices (most eigenvalues 0); n = 500 random: values, the
+ *    residual as above, |v_i . v_j - delta_ij| <= 8 n u, the sign rule exactly; NaN and
+ *    infinities refused; ref's tie order exactly, and ref on 1 and 2 threads bit for bit.
  *
  * The worst |err| and err/tol of each op and provider are printed ("[conformance]").
  */
@@ -864,11 +869,280 @@ static void test_sym_eigen(void **state) {
   }
 }
 
+/* ============================================= sym_eigen: structured and large matrices */
+
+/* Runs sym_eigen on a copy of `a` (n x n, its upper triangle poisoned) on ctx and checks
+ * what holds whatever the spectrum: values descending, within 8 n u ||A|| of want[]
+ * (when given); unit, mutually orthogonal vectors within 8 n u; the residual
+ * max |A v - lambda v| within 8 n u ||A||; the sign rule exactly (largest |component|
+ * positive, the first one on ties). `norm` is ||A||_2. vals, vecs get the result. */
+static void eigen_checked(bndl_context *ctx, const char *provider, const char *what, int64_t n, int64_t k,
+                          const float *a, double norm, const double *want, float *vals, float *vecs, conf_stats *sres) {
+  float *w = conf_malloc((size_t)(n * n) * sizeof *w);
+  memcpy(w, a, (size_t)(n * n) * sizeof *w);
+  for (int64_t i = 0; i < n; i++)
+    for (int64_t j = i + 1; j < n; j++)
+      w[i * n + j] = NAN;
+  check_ok(bndl_op_sym_eigen(ctx, n, w, n, k, vals, vecs), what, provider);
+  double tol = 8.0 * (double)n * CONF_U * norm, tol_dot = 8.0 * (double)n * CONF_U;
+  for (int64_t e = 0; e < k; e++) {
+    if (e > 0 && vals[e] > vals[e - 1])
+      fail_msg("sym_eigen on %s (%s): values not descending at %lld", provider, what, (long long)e);
+    if (want != NULL && !(fabs(vals[e] - want[e]) <= tol))
+      fail_msg("sym_eigen on %s (%s): n %lld k %lld: value %lld = %.9g, want %.9g, tol %.3g", provider, what,
+               (long long)n, (long long)k, (long long)e, vals[e], want[e], tol);
+    const float *v = vecs + e * n;
+    int64_t arg = 0;
+    for (int64_t i = 1; i < n; i++)
+      if (fabsf(v[i]) > fabsf(v[arg]))
+        arg = i;
+    if (!(v[arg] > 0))
+      fail_msg("sym_eigen on %s (%s): vector %lld breaks the sign rule (v[%lld] = %g)", provider, what, (long long)e,
+               (long long)arg, v[arg]);
+    for (int64_t f = 0; f <= e; f++) {
+      double dot = 0;
+      for (int64_t i = 0; i < n; i++)
+        dot += (double)v[i] * vecs[f * n + i];
+      if (!(fabs(dot - (e == f ? 1.0 : 0.0)) <= tol_dot))
+        fail_msg("sym_eigen on %s (%s): n %lld: v%lld . v%lld = %.9g", provider, what, (long long)n, (long long)e,
+                 (long long)f, dot);
+    }
+    for (int64_t i = 0; i < n; i++) {
+      double s = -(double)vals[e] * v[i];
+      for (int64_t j = 0; j < n; j++)
+        s += (double)(j <= i ? a[i * n + j] : a[j * n + i]) * v[j];
+      if (!conf_stats_add(sres, fabs(s), 0, tol))
+        fail_msg("sym_eigen on %s (%s): n %lld: |A v - lambda v| = %.3g > %.3g", provider, what, (long long)n,
+                 fabs(s), tol);
+    }
+  }
+  sres->cases++;
+  free(w);
+}
+
+/* a = X^T X for a users x items 0/1 matrix X with about `density` of its entries set:
+ * integer entries (exact in float), rank at most min(users, items). */
+static void gram_make(conf_rng *r, int64_t users, int64_t items, double density, float *a) {
+  unsigned char *x = conf_malloc((size_t)(users * items));
+  for (int64_t i = 0; i < users * items; i++)
+    x[i] = conf_uniform(r, 0, 1) < density;
+  for (int64_t i = 0; i < items; i++)
+    for (int64_t j = 0; j <= i; j++) {
+      int64_t s = 0;
+      for (int64_t u = 0; u < users; u++)
+        s += x[u * items + i] & x[u * items + j];
+      a[i * items + j] = a[j * items + i] = (float)s;
+    }
+  free(x);
+}
+
+static int desc_order(const void *pa, const void *pb) {
+  double a = *(const double *)pa, b = *(const double *)pb;
+  return a > b ? -1 : a < b;
+}
+
+/* Matrices whose eigenvalues repeat or vanish, the smallest sizes, non-finite input, and
+ * n = 500 random matrices: every provider (ref included) against the invariants of
+ * eigen_checked, non-ref providers against ref's eigenvalues (and its eigenvectors where
+ * the gap defines them); ref's own choices where backend.h leaves room (the order of
+ * equal eigenvalues, their vectors for diagonal matrices: ref_linalg.c) exactly; ref
+ * bit-identical on 1 and 2 threads at n = 500 (where its passes run on the pool). */
+static void test_sym_eigen_structured(void **state) {
+  (void)state;
+  int scale = conf_scale();
+  int64_t big = scale == 0 ? 129 : 500;
+  bndl_context *ref1 = conf_context("ref", 1);
+  for (int p = 0; p < g_count; p++) {
+    const char *name = g_names[p];
+    int is_ref = g_ctx[p] == NULL;
+    bndl_context *ctx = is_ref ? g_ref : g_ctx[p];
+    conf_rng r = {71};
+    conf_stats sres;
+    conf_stats_init(&sres, "eigen residual (structured)", name);
+    float *vals = conf_malloc((size_t)big * sizeof *vals), *vecs = conf_malloc((size_t)(big * big) * sizeof *vecs);
+    double *want = conf_malloc((size_t)big * sizeof *want);
+
+    /* n = 1; n = 2 with eigenvalues 2 and -3: vectors (2, 1) / sqrt 5 and (-1, 2) / sqrt 5
+     * under the sign rule; k = 1 and k = n */
+    float a1[1] = {-2.5f};
+    want[0] = -2.5;
+    eigen_checked(ctx, name, "n = 1", 1, 1, a1, 2.5, want, vals, vecs, &sres);
+    assert_true(fabs(vecs[0] - 1) <= 8 * CONF_U);
+    float a2[4] = {1, 2, 2, -2};
+    want[0] = 2;
+    want[1] = -3;
+    for (int64_t k = 1; k <= 2; k++) {
+      eigen_checked(ctx, name, "n = 2", 2, k, a2, 3, want, vals, vecs, &sres);
+      double h = 1 / sqrt(5.0);
+      assert_true(fabs(vecs[0] - 2 * h) <= 16 * CONF_U && fabs(vecs[1] - h) <= 16 * CONF_U);
+      if (k == 2)
+        assert_true(fabs(vecs[2] + h) <= 16 * CONF_U && fabs(vecs[3] - 2 * h) <= 16 * CONF_U);
+    }
+
+    /* diagonal: the identity, zero, and repeated values in any order; ref returns the unit
+     * vectors, equal values in increasing row index */
+    {
+      enum { N = 9 };
+      static const double diag_sets[3][N] = {{1, 1, 1, 1, 1, 1, 1, 1, 1},
+                                             {0, 0, 0, 0, 0, 0, 0, 0, 0},
+                                             {3, -1, 5, 3, 0, 5, 2, -7, 3}};
+      static const int order[N] = {2, 5, 0, 3, 8, 6, 4, 1, 7}; /* of the third set */
+      for (int set = 0; set < 3; set++) {
+        float a[N * N] = {0};
+        double nrm = 0;
+        for (int i = 0; i < N; i++) {
+          a[i * N + i] = (float)diag_sets[set][i];
+          want[i] = diag_sets[set][i];
+          nrm = fmax(nrm, fabs(want[i]));
+        }
+        qsort(want, N, sizeof *want, desc_order);
+        for (int64_t k = 3; k <= N; k += N - 3) {
+          eigen_checked(ctx, name, "diagonal", N, k, a, nrm > 0 ? nrm : 1, want, vals, vecs, &sres);
+          if (!is_ref)
+            continue;
+          for (int64_t e = 0; e < k; e++) {
+            assert_true(vals[e] == (float)want[e]);
+            for (int i = 0; i < N; i++)
+              if (vecs[e * N + i] != (i == (set == 2 ? order[e] : e) ? 1.0f : 0.0f))
+                fail_msg("ref sym_eigen: diagonal set %d, vector %lld is not the expected unit vector", set,
+                         (long long)e);
+          }
+        }
+      }
+    }
+
+    /* block-diagonal with three equal 6 x 6 blocks: every eigenvalue three times */
+    {
+      enum { B = 6, N = 18 };
+      const double lambda[B] = {4, 2.5, 1, -0.5, -2, -3.5};
+      float blk[B * B], a[N * N] = {0};
+      sym_make(&r, B, lambda, blk, B);
+      for (int b = 0; b < 3; b++)
+        for (int i = 0; i < B; i++)
+          for (int j = 0; j < B; j++)
+            a[(b * B + i) * N + b * B + j] = blk[i * B + j];
+      for (int i = 0; i < N; i++)
+        want[i] = lambda[i / 3];
+      for (int64_t k = 5; k <= N; k += N - 5)
+        eigen_checked(ctx, name, "block-diagonal", N, k, a, 4, want, vals, vecs, &sres);
+    }
+
+    /* repeated eigenvalues behind a random orthogonal similarity (in float they become
+     * tight clusters): 6 five times, 3 ten times, the rest 25 values in [-1, 1] */
+    {
+      enum { N = 40 };
+      double lambda[N];
+      for (int i = 0; i < N; i++)
+        lambda[i] = i < 5 ? 6 : i < 15 ? 3 : conf_uniform(&r, -1, 1);
+      float *a = conf_malloc(N * N * sizeof *a);
+      sym_make(&r, N, lambda, a, N);
+      memcpy(want, lambda, sizeof lambda);
+      qsort(want, N, sizeof *want, desc_order);
+      for (int64_t k = 12; k <= N; k += N - 12)
+        eigen_checked(ctx, name, "repeated eigenvalues", N, k, a, 6, want, vals, vecs, &sres);
+      free(a);
+    }
+
+    /* rank-deficient Gram matrices X^T X with more items than users (most eigenvalues 0),
+     * small and at n = big: the leading pairs against ref (vectors where the gap defines
+     * them), then k beyond the rank (k = n for the small one): the rest within tol of 0 */
+    for (int size = 0; size < 2; size++) {
+      int64_t items = size == 0 ? 40 : big, users = size == 0 ? 12 : big / 3;
+      float *a = conf_malloc((size_t)(items * items) * sizeof *a), *ar = conf_malloc((size_t)(items * items) * sizeof *a);
+      gram_make(&r, users, items, 0.3, a);
+      memcpy(ar, a, (size_t)(items * items) * sizeof *a);
+      float *rv = conf_malloc((size_t)items * sizeof *rv), *rvec = conf_malloc((size_t)(items * items) * sizeof *rvec);
+      check_ok(bndl_op_sym_eigen(g_ref, items, ar, items, items, rv, rvec), "sym_eigen", "ref");
+      double nrm = rv[0];
+      for (int64_t i = 0; i < items; i++)
+        want[i] = rv[i];
+      int64_t k_lead = size == 0 ? 8 : 64, k_all = size == 0 ? items : users + 20;
+      if (!is_ref) {
+        conf_stats sv, svec, sr;
+        conf_stats_init(&sv, "eigenvalues (Gram)", name);
+        conf_stats_init(&svec, "eigenvectors (Gram)", name);
+        conf_stats_init(&sr, "eigen residual (Gram)", name);
+        double gap = INFINITY;
+        for (int64_t e = 0; e < k_lead; e++)
+          gap = fmin(gap, (double)rv[e] - rv[e + 1]);
+        eigen_run(name, ctx, items, k_lead, a, items, nrm, gap, &sv, &svec, &sr);
+        conf_stats_print(&sv, "8 n u ||A||");
+        conf_stats_print(&svec, "8 n u ||A|| / gap (sign convention)");
+        conf_stats_print(&sr, "|A v - lambda v| <= 8 n u ||A||");
+      }
+      eigen_checked(ctx, name, "rank-deficient Gram", items, k_all, a, nrm, want, vals, vecs, &sres);
+      for (int64_t e = users; e < k_all; e++)
+        if (!(fabs(vals[e]) <= 8.0 * (double)items * CONF_U * nrm))
+          fail_msg("sym_eigen on %s: Gram of rank <= %lld: eigenvalue %lld = %g", name, (long long)users,
+                   (long long)e, vals[e]);
+      if (is_ref && size == 1) { /* 1 and 2 threads, bit for bit */
+        float *v1 = conf_malloc((size_t)k_all * sizeof *v1), *vec1 = conf_malloc((size_t)(k_all * items) * sizeof *vec1);
+        memcpy(ar, a, (size_t)(items * items) * sizeof *a);
+        check_ok(bndl_op_sym_eigen(ref1, items, ar, items, k_all, v1, vec1), "sym_eigen", "ref (1 thread)");
+        if (!conf_same_bits(v1, vals, (size_t)k_all) || !conf_same_bits(vec1, vecs, (size_t)(k_all * items)))
+          fail_msg("ref sym_eigen: Gram n %lld: 1 and 2 threads differ", (long long)items);
+        free(v1);
+        free(vec1);
+      }
+      free(a);
+      free(ar);
+      free(rv);
+      free(rvec);
+    }
+
+    /* n = big random symmetric, entries in [-1, 1]: ||A||_2 from ref's full spectrum */
+    {
+      int64_t n = big, k = 64;
+      float *a = conf_malloc((size_t)(n * n) * sizeof *a), *ar = conf_malloc((size_t)(n * n) * sizeof *a);
+      for (int64_t i = 0; i < n; i++)
+        for (int64_t j = 0; j <= i; j++)
+          a[i * n + j] = a[j * n + i] = (float)conf_uniform(&r, -1, 1);
+      memcpy(ar, a, (size_t)(n * n) * sizeof *a);
+      float *rv = conf_malloc((size_t)n * sizeof *rv), *rvec = conf_malloc((size_t)(n * n) * sizeof *rvec);
+      check_ok(bndl_op_sym_eigen(g_ref, n, ar, n, n, rv, rvec), "sym_eigen", "ref");
+      double nrm = fmax(fabs(rv[0]), fabs(rv[n - 1]));
+      for (int64_t i = 0; i < n; i++)
+        want[i] = rv[i];
+      eigen_checked(ctx, name, "random", n, k, a, nrm, want, vals, vecs, &sres);
+      if (is_ref) {
+        float v1[64], *vec1 = conf_malloc((size_t)(k * n) * sizeof *vec1);
+        memcpy(ar, a, (size_t)(n * n) * sizeof *a);
+        check_ok(bndl_op_sym_eigen(ref1, n, ar, n, k, v1, vec1), "sym_eigen", "ref (1 thread)");
+        if (!conf_same_bits(v1, vals, (size_t)k) || !conf_same_bits(vec1, vecs, (size_t)(k * n)))
+          fail_msg("ref sym_eigen: random n %lld: 1 and 2 threads differ", (long long)n);
+        free(vec1);
+      }
+      free(a);
+      free(ar);
+      free(rv);
+      free(rvec);
+    }
+
+    /* non-finite input (lower triangle): refused */
+    {
+      float a[16];
+      const float bad[3] = {NAN, INFINITY, -INFINITY};
+      for (int b = 0; b < 3; b++) {
+        for (int i = 0; i < 16; i++)
+          a[i] = i % 5 == 0 ? 2.0f : 0.25f;
+        a[b == 0 ? 9 : b == 1 ? 15 : 12] = bad[b]; /* (2, 1), (3, 3), (3, 0) */
+        assert_int_equal(bndl_op_sym_eigen(ctx, 4, a, 4, 2, vals, vecs), BNDL_ERR_INVALID_ARGUMENT);
+      }
+    }
+    conf_stats_print(&sres, "|A v - lambda v| <= 8 n u ||A||");
+    free(vals);
+    free(vecs);
+    free(want);
+  }
+  bndl_context_free(ref1);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_gemm),       cmocka_unit_test(test_spmm),        cmocka_unit_test(test_row_norms),
       cmocka_unit_test(test_scale_rows), cmocka_unit_test(test_softmax),     cmocka_unit_test(test_eltwise),
       cmocka_unit_test(test_topk),       cmocka_unit_test(test_spd_inverse), cmocka_unit_test(test_sym_eigen),
+      cmocka_unit_test(test_sym_eigen_structured),
   };
   conf_filter();
   return cmocka_run_group_tests(tests, setup, teardown);
