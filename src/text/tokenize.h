@@ -52,8 +52,13 @@ typedef struct bndl_tokenizer_options {
 bndl_status bndl_tokenizer_new(const bndl_allocator *a, const bndl_tokenizer_options *opt,
                                const struct bndl_lexicon *lexicon, bndl_tokenizer **out);
 void bndl_tokenizer_free(bndl_tokenizer *t);
-/* Adds words (with counts) learnt from a corpus to the Chinese dictionary (build phase). */
+/* Adds words (with counts) learnt from a corpus to the Chinese dictionary (build phase).
+ * counts may be NULL (each word then counts 2, as lexicon words do); a word already
+ * there adds its count. Words that are not 1..8 CJK ideographs (after trimming blanks)
+ * are skipped: the dictionary only segments Chinese runs. */
 bndl_status bndl_tokenizer_add_words(bndl_tokenizer *t, const char *const *words, const int64_t *counts, int64_t n);
+/* 1 if word (length bytes) is a word of the Chinese dictionary, else 0. */
+int bndl_tokenizer_has_word(const bndl_tokenizer *t, const char *word, size_t length);
 
 void bndl_token_list_init(bndl_token_list *l, const bndl_allocator *a);
 void bndl_token_list_clear(bndl_token_list *l);

@@ -1,0 +1,446 @@
+/*
+ * test_tokenize.c - the tokenizer (text/tokenize.c) on hand-checked examples.
+ *
+ * Every expectation below was written by hand from the rules in tokenize.c's header,
+ * not printed by the code: tokens are shown joined by spaces, a negated token with a
+ * "NOT_" prefix, so one string states text, order and negation at once (kinds are
+ * checked separately where they matter). Then the edge cases: invalid UTF-8 (status and
+ * offset), empty text, a 1 MB review in three shapes, determinism, and the
+ * allocation-failure loop of TARGETS.md R6.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "core/error.h"
+#include "test_support.h"
+#include "text/tokenize.h"
+
+static test_alloc g_counter;
+static bndl_allocator g_alloc;
+
+static bndl_tokenizer *make_tokenizer(int language, int negation, int stopwords) {
+  bndl_tokenizer_options opt = {language, negation, stopwords};
+  bndl_tokenizer *t = NULL;
+  assert_int_equal(bndl_tokenizer_new(&g_alloc, &opt, NULL, &t), BNDL_OK);
+  return t;
+}
+
+/* Tokens of text joined by ' ', negated ones as NOT_<text>. Static buffer. */
+static const char *joined(const bndl_tokenizer *t, const char *text) {
+  static char out[8192];
+  bndl_token_list l;
+  bndl_token_list_init(&l, &g_alloc);
+  bndl_status st = bndl_tokenize(t, text, strlen(text), &l);
+  if (st != BNDL_OK)
+    fail_msg("bndl_tokenize(\"%s\") = %d: %s", text, (int)st, bndl_error_message());
+  size_t n = 0;
+  out[0] = '\0';
+  for (size_t k = 0; k < l.n; k++) {
+    n += (size_t)snprintf(out + n, sizeof out - n, "%s%s%s", k ? " " : "", l.tokens[k].negated ? "NOT_" : "",
+                          l.tokens[k].text);
+    assert_int_equal(strlen(l.tokens[k].text), l.tokens[k].length);
+  }
+  bndl_token_list_free(&l);
+  return out;
+}
+
+#define EXPECT(t, text, want) assert_string_equal(joined((t), (text)), (want))
+
+static void test_english(void **state) {
+  (void)state;
+  bndl_tokenizer *t = make_tokenizer(0, 1, 0);
+  /* n't -> not, which opens a scope up to the comma; "it's" -> "it is"; the run "!!!" is
+   * one token; ":(" after a space is an emoticon */
+  EXPECT(t, "I don't like this phone, it's too slow!!! :(",
+         "i do not NOT_like NOT_this NOT_phone , it is too slow !!! :(");
+  /* can't and won't keep their stems; ';' and '.' close scopes; case folded */
+  EXPECT(t, "Can't BELIEVE it; won't buy again.", "can not NOT_believe NOT_it ; will not NOT_buy NOT_again .");
+  /* 're 've 'd 'll 'm; the possessive 's is dropped; a leading apostrophe is punctuation */
+  EXPECT(t, "They're great, I've used 'em. He'd say we'll see, I'm sure John's phone works.",
+         "they are great , i have used ' em . he would say we will see , i am sure john phone works .");
+  /* let's; curly apostrophe; o'clock keeps its apostrophe; rock'n'roll too */
+  EXPECT(t, "Let\xE2\x80\x99s go at 5 o'clock rock'n'roll", "let us go at 5 o'clock rock'n'roll");
+  /* apostrophe-less forms and cannot; "never" opens a scope that "but" closes */
+  EXPECT(t, "dont buy, cannot recommend. never good but cheap",
+         "do not NOT_buy , can not NOT_recommend . never NOT_good but cheap");
+  /* numbers: separators only between digits; letters make a word; ':' after a word is
+   * punctuation, never an emoticon */
+  EXPECT(t, "Price: $1,299.99 for 2 units, 4G LTE mp3. 5.", "price : $ 1,299.99 for 2 units , 4g lte mp3 . 5 .");
+  /* ellipsis forms; a line break closes the scope */
+  EXPECT(t, "no way...\nfine\xE2\x80\xA6 ok..", "no NOT_way ... fine ... ok ...");
+  /* Latin letters beyond ASCII fold too; the scope covers words of any script */
+  EXPECT(t, "NOT NAÏVE Ÿes ÉCOLE", "not NOT_naïve NOT_ÿes NOT_école");
+  bndl_tokenizer_free(t);
+}
+
+static void test_english_kinds_and_offsets(void **state) {
+  (void)state;
+  bndl_tokenizer *t = make_tokenizer(0, 1, 0);
+  bndl_token_list l;
+  bndl_token_list_init(&l, &g_alloc);
+  const char *s = "Don't pay 10.5 :-)";
+  assert_int_equal(bndl_tokenize(t, s, strlen(s), &l), BNDL_OK);
+  assert_int_equal(l.n, 5);
+  static const struct {
+    const char *text;
+    int kind, negated;
+    uint32_t offset;
+  } want[] = {{"do", BNDL_TOKEN_WORD, 0, 0},
+              {"not", BNDL_TOKEN_WORD, 0, 3},
+              {"pay", BNDL_TOKEN_WORD, 1, 6},
+              {"10.5", BNDL_TOKEN_NUMBER, 0, 10},
+              {":-)", BNDL_TOKEN_EMOJI, 0, 15}};
+  for (size_t k = 0; k < 5; k++) {
+    assert_string_equal(l.tokens[k].text, want[k].text);
+    assert_int_equal(l.tokens[k].kind, want[k].kind);
+    assert_int_equal(l.tokens[k].negated, want[k].negated);
+    assert_int_equal(l.tokens[k].offset, want[k].offset);
+  }
+  bndl_token_list_free(&l);
+  bndl_tokenizer_free(t);
+}
+
+static void test_negation_and_stopwords_off_on(void **state) {
+  (void)state;
+  bndl_tokenizer *plain = make_tokenizer(0, 0, 0);
+  EXPECT(plain, "This is not the best phone", "this is not the best phone");
+  bndl_tokenizer_free(plain);
+  /* stopwords go after scope marking: "the" is dropped, "best" is still negated */
+  bndl_tokenizer *stop = make_tokenizer(0, 1, 1);
+  EXPECT(stop, "This is not the best phone. It's what I'd do", "not NOT_best NOT_phone .");
+  EXPECT(stop, "这个手机的屏幕没有问题", "手机 屏幕 没有 NOT_问题");
+  bndl_tokenizer_free(stop);
+}
+
+static void test_emoticons_and_emoji(void **state) {
+  (void)state;
+  bndl_tokenizer *t = make_tokenizer(0, 1, 0);
+  /* each emoji is a token; a skin tone binds to its emoji; VS16 is dropped; a flag is
+   * a pair of regional indicators; a ZWJ family is one token */
+  EXPECT(t, "love it \xF0\x9F\x98\x8D\xF0\x9F\x98\x8D \xF0\x9F\x91\x8D\xF0\x9F\x8F\xBD \xE2\x9D\xA4\xEF\xB8\x8F "
+            "\xF0\x9F\x87\xA8\xF0\x9F\x87\xB3 \xF0\x9F\x91\xA8\xE2\x80\x8D\xF0\x9F\x91\xA9\xE2\x80\x8D\xF0\x9F\x91\xA7",
+         "love it \xF0\x9F\x98\x8D \xF0\x9F\x98\x8D \xF0\x9F\x91\x8D\xF0\x9F\x8F\xBD \xE2\x9D\xA4 "
+         "\xF0\x9F\x87\xA8\xF0\x9F\x87\xB3 \xF0\x9F\x91\xA8\xE2\x80\x8D\xF0\x9F\x91\xA9\xE2\x80\x8D\xF0\x9F\x91\xA7");
+  /* emoticons at token boundaries keep their case; "<3" before a digit is not one;
+   * "http://x" has no emoticon (':' follows a word) */
+  EXPECT(t, ":D great :P <3 <30 ;) http://x", ":D great :P <3 < 30 ;) http : // x");
+  /* after a CJK run an emoticon may follow directly */
+  EXPECT(t, "\xE5\xA5\xBD:)", "\xE5\xA5\xBD :)");
+  bndl_tokenizer *t2 = t;
+  bndl_token_list l;
+  bndl_token_list_init(&l, &g_alloc);
+  const char *s = "ok \xE2\x98\xBA :)";
+  assert_int_equal(bndl_tokenize(t2, s, strlen(s), &l), BNDL_OK);
+  assert_int_equal(l.n, 3);
+  assert_int_equal(l.tokens[1].kind, BNDL_TOKEN_EMOJI);
+  assert_int_equal(l.tokens[2].kind, BNDL_TOKEN_EMOJI);
+  bndl_token_list_free(&l);
+  bndl_tokenizer_free(t);
+}
+
+static void test_full_width(void **state) {
+  (void)state;
+  bndl_tokenizer *t = make_tokenizer(0, 1, 0);
+  /* full-width letters, digits and punctuation fold to ASCII, U+3000 is a space */
+  EXPECT(t, "\xEF\xBC\xA1\xEF\xBC\xA2\xEF\xBC\xA3\xEF\xBC\x91\xEF\xBC\x92\xEF\xBC\x93\xEF\xBC\x8C"
+            "\xE5\xA5\xBD\xEF\xBC\x81\xE3\x80\x80\xEF\xBD\x8E\xEF\xBD\x8F\xEF\xBD\x94 ok",
+         "abc123 , \xE5\xA5\xBD ! not NOT_ok");
+  bndl_tokenizer_free(t);
+}
+
+static void add(bndl_tokenizer *t, const char *const *words, size_t n) {
+  assert_int_equal(bndl_tokenizer_add_words(t, words, NULL, (int64_t)n), BNDL_OK);
+}
+
+static void test_chinese(void **state) {
+  (void)state;
+  bndl_tokenizer *t = make_tokenizer(0, 1, 0);
+  static const char *const words[] = {"手机", "质量", "电池", "耐用", "满意", "下次", "屏幕", "清晰", "问题"};
+  add(t, words, sizeof words / sizeof words[0]);
+  /* dictionary words whole; 很好 has no word, so the two uncovered characters make one
+   * bigram; 但是 closes nothing here; 不 negates 耐用 up to 。 */
+  EXPECT(t, "这个手机质量很好，但是电池不耐用。", "这个 手机 质量 很好 , 但是 电池 不 NOT_耐用 。");
+  /* 不是 opens a scope: 很 (alone, uncovered) and 满意; the comma closes it; 不会 opens
+   * another: 再买 is the bigram of two uncovered characters, 了 a built-in word */
+  EXPECT(t, "不是很满意，下次不会再买了", "不是 NOT_很 NOT_满意 , 下次 不会 NOT_再买 NOT_了");
+  /* four uncovered characters: three overlapping bigrams */
+  EXPECT(t, "今天天气", "今天 天天 天气");
+  /* built-in non-negating words keep 非 and 不 from opening scopes */
+  EXPECT(t, "屏幕非常清晰，不错", "屏幕 非常 清晰 , 不错");
+  /* a contrast word closes the scope */
+  EXPECT(t, "不清晰但是耐用", "不 NOT_清晰 但是 耐用");
+  assert_true(bndl_tokenizer_has_word(t, "手机", strlen("手机")));
+  assert_false(bndl_tokenizer_has_word(t, "手", strlen("手")));
+  bndl_tokenizer_free(t);
+}
+
+static void test_unigram_choice(void **state) {
+  (void)state;
+  /* 研究生命 with 研究 生命 研究生 in the dictionary: counts decide. With 研究 and 生命
+   * frequent, the two-word path is cheaper than 研究生 + the uncovered 命. */
+  bndl_tokenizer *t = make_tokenizer(0, 1, 0);
+  static const char *const words[] = {"研究", "生命", "研究生", "起源"};
+  static const int64_t counts[] = {500, 400, 50, 100};
+  assert_int_equal(bndl_tokenizer_add_words(t, words, counts, 4), BNDL_OK);
+  EXPECT(t, "研究生命的起源", "研究 生命 的 起源");
+  EXPECT(t, "研究生", "研究生");
+  bndl_tokenizer_free(t);
+}
+
+static void test_mixed_and_language(void **state) {
+  (void)state;
+  bndl_tokenizer *t = make_tokenizer(0, 1, 0);
+  EXPECT(t, "iPhone真的很好用!!不推荐 :)", "iphone 真 的 很好 好用 !! 不 NOT_推荐 :)");
+  EXPECT(t, "2019年买的, don't buy", "2019 年买 的 , do not NOT_buy");
+  bndl_tokenizer_free(t);
+  /* en: every ideograph alone, no Chinese negators */
+  bndl_tokenizer *en = make_tokenizer(1, 1, 0);
+  EXPECT(en, "不推荐 don't", "不 推 荐 do not");
+  bndl_tokenizer_free(en);
+  /* zh: no English contractions or negators (the apostrophe stays in the word, and the
+   * scope 不 opened runs on) */
+  bndl_tokenizer *zh = make_tokenizer(2, 1, 0);
+  EXPECT(zh, "不推荐 don't like", "不 NOT_推荐 NOT_don't NOT_like");
+  bndl_tokenizer_free(zh);
+}
+
+static void test_invalid_and_empty(void **state) {
+  (void)state;
+  bndl_tokenizer *t = make_tokenizer(0, 1, 0);
+  bndl_token_list l;
+  bndl_token_list_init(&l, &g_alloc);
+  assert_int_equal(bndl_tokenize(t, "", 0, &l), BNDL_OK);
+  assert_int_equal(l.n, 0);
+  assert_int_equal(bndl_tokenize(t, NULL, 0, &l), BNDL_OK);
+  assert_int_equal(bndl_tokenize(t, "   \n\t", 5, &l), BNDL_OK);
+  assert_int_equal(l.n, 0);
+  static const struct {
+    const char *s;
+    size_t n;
+    const char *where;
+  } bad[] = {{"abc\xff", 4, "byte 3"},
+             {"\xe5\xa5", 2, "byte 0"},          /* truncated 好 */
+             {"ok \xc0\xaf", 5, "byte 3"},       /* overlong '/' */
+             {"a\0b", 3, "byte 1"},              /* NUL */
+             {"\xed\xa0\x80", 3, "byte 0"},      /* surrogate */
+             {"\xe5\xa5\xbd\xe5\xa5", 5, "byte 3"}};
+  for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+    assert_int_equal(bndl_tokenize(t, bad[k].s, bad[k].n, &l), BNDL_ERR_FORMAT);
+    test_assert_error_contains(bad[k].where);
+    assert_int_equal(l.n, 0);
+  }
+  bndl_token_list_free(&l);
+  bndl_tokenizer_free(t);
+}
+
+static double seconds(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* A 1 MB review in three shapes: ordinary mixed text, one unbroken CJK run (windows),
+ * one unbroken English word. Each must finish quickly and account for the text. */
+static void test_one_megabyte(void **state) {
+  (void)state;
+  bndl_tokenizer *t = make_tokenizer(0, 1, 0);
+  static const char *const words[] = {"手机", "质量", "电池"};
+  add(t, words, 3);
+  size_t n = 1 << 20;
+  char *s = malloc(n + 8);
+  assert_non_null(s);
+  bndl_token_list l;
+  bndl_token_list_init(&l, &g_alloc);
+
+  const char *unit = "手机质量很好，battery isn't great :) 😀 ";
+  size_t ul = strlen(unit), len = 0;
+  while (len + ul <= n) {
+    memcpy(s + len, unit, ul);
+    len += ul;
+  }
+  double t0 = seconds();
+  assert_int_equal(bndl_tokenize(t, s, len, &l), BNDL_OK);
+  double dt = seconds() - t0;
+  size_t reps = len / ul;
+  /* 手机 质量 很好 , battery is not NOT_great :) 😀 = 10 tokens per unit */
+  assert_int_equal(l.n, reps * 10);
+  assert_string_equal(l.tokens[l.n - 4].text, "not");
+  assert_int_equal(l.tokens[l.n - 3].negated, 1);
+  assert_true(dt < 2.0);
+
+  /* one CJK run of 349,525 characters: 手机 repeated, cut into windows; every window
+   * boundary falls between words, so the tokens are exactly the words */
+  len = 0;
+  while (len + 6 <= n) {
+    memcpy(s + len, "手机", 6);
+    len += 6;
+  }
+  assert_int_equal(bndl_tokenize(t, s, len, &l), BNDL_OK);
+  assert_int_equal(l.n, len / 6);
+  for (size_t k = 0; k < l.n; k++)
+    if (strcmp(l.tokens[k].text, "手机") != 0 || l.tokens[k].offset != 6 * k)
+      fail_msg("token %zu is '%s' at %u", k, l.tokens[k].text, l.tokens[k].offset);
+
+  /* uncovered characters in one run: n - 1 bigrams, each at its character */
+  len = 0;
+  while (len + 3 <= n) {
+    memcpy(s + len, (len / 3) % 2 ? "好" : "坏", 3);
+    len += 3;
+  }
+  assert_int_equal(bndl_tokenize(t, s, len, &l), BNDL_OK);
+  assert_int_equal(l.n, len / 3 - 1);
+  for (size_t k = 0; k < l.n; k++)
+    assert_int_equal(l.tokens[k].offset, 3 * k);
+
+  /* one English word of 1 MB */
+  memset(s, 'A', n);
+  assert_int_equal(bndl_tokenize(t, s, n, &l), BNDL_OK);
+  assert_int_equal(l.n, 1);
+  assert_int_equal(l.tokens[0].length, n);
+  assert_int_equal(l.tokens[0].text[0], 'a');
+  bndl_token_list_free(&l);
+  free(s);
+  bndl_tokenizer_free(t);
+}
+
+static void test_determinism(void **state) {
+  (void)state;
+  const char *text = "这个手机质量很好，但是电池不耐用。I don't like it :( 😀 今天天气不错";
+  static const char *const words[] = {"手机", "质量", "电池", "耐用"};
+  char first[8192];
+  for (int round = 0; round < 3; round++) {
+    bndl_tokenizer *t = make_tokenizer(0, 1, 0);
+    add(t, words, 4);
+    const char *got = joined(t, text);
+    if (round == 0)
+      snprintf(first, sizeof first, "%s", got);
+    else
+      assert_string_equal(got, first);
+    bndl_tokenizer_free(t);
+  }
+  /* the same list reused for several texts gives what fresh lists give */
+  bndl_tokenizer *t = make_tokenizer(0, 1, 0);
+  bndl_token_list l;
+  bndl_token_list_init(&l, &g_alloc);
+  assert_int_equal(bndl_tokenize(t, "one two", 7, &l), BNDL_OK);
+  assert_int_equal(bndl_tokenize(t, text, strlen(text), &l), BNDL_OK);
+  char again[8192];
+  size_t n = 0;
+  for (size_t k = 0; k < l.n; k++)
+    n += (size_t)snprintf(again + n, sizeof again - n, "%s%s%s", k ? " " : "", l.tokens[k].negated ? "NOT_" : "",
+                          l.tokens[k].text);
+  bndl_tokenizer_free(t);
+  t = make_tokenizer(0, 1, 0);
+  assert_string_equal(again, joined(t, text));
+  bndl_token_list_free(&l);
+  bndl_tokenizer_free(t);
+}
+
+/* Every allocation of tokenizer_new, add_words and tokenize fails in turn: each call
+ * returns OUT_OF_MEMORY or OK, nothing leaks, and the first run that sees no failure
+ * gives the expected tokens. */
+static void test_allocation_failures(void **state) {
+  (void)state;
+  static const char *const words[] = {"手机", "质量", "电池", "耐用"};
+  const char *text = "这个手机质量很好，但是电池不耐用。I don't like it :( 😀 今天天气不错 and a long tail of words "
+                     "to make the token array and the arena grow several times over, more and more and more";
+  test_alloc ta;
+  bndl_allocator a;
+  int completed = 0;
+  for (int64_t fail_at = 1; !completed && fail_at < 10000; fail_at++) {
+    test_alloc_reset(&ta, fail_at, 0);
+    a = test_alloc_hook(&ta);
+    bndl_tokenizer *t = NULL;
+    bndl_token_list l;
+    bndl_token_list_init(&l, &a);
+    bndl_status st = bndl_tokenizer_new(&a, NULL, NULL, &t);
+    if (st == BNDL_OK)
+      st = bndl_tokenizer_add_words(t, words, NULL, 4);
+    if (st == BNDL_OK)
+      st = bndl_tokenize(t, text, strlen(text), &l);
+    if (st == BNDL_OK) {
+      completed = ta.n_failed == 0;
+      if (ta.n_failed)
+        assert_true(l.n > 0);
+    } else {
+      assert_int_equal(st, BNDL_ERR_OUT_OF_MEMORY);
+    }
+    bndl_token_list_free(&l);
+    bndl_tokenizer_free(t);
+    assert_int_equal(ta.live_blocks, 0);
+  }
+  assert_true(completed);
+}
+
+static void test_public_tokenize(void **state) {
+  (void)state;
+  bndl_context *ctx = test_context(&g_counter, 1);
+  bndl_buffer *buf = NULL;
+  const char *s = "I don't like it :( 不推荐";
+  assert_int_equal(bndl_text_tokenize(ctx, s, strlen(s), NULL, &buf), BNDL_OK);
+  const char *want = "i\ndo\nnot\nNOT_like\nNOT_it\n:(\n不\nNOT_推荐";
+  assert_int_equal(bndl_buffer_size(buf), strlen(want));
+  assert_memory_equal(bndl_buffer_data(buf), want, strlen(want));
+  bndl_buffer_free(buf);
+
+  bndl_config *cfg = NULL;
+  assert_int_equal(bndl_config_create(&cfg), BNDL_OK);
+  assert_int_equal(bndl_config_set(cfg, "text.negation", "0"), BNDL_OK);
+  assert_int_equal(bndl_config_set(cfg, "text.stopwords", "1"), BNDL_OK);
+  assert_int_equal(bndl_text_tokenize(ctx, s, strlen(s), cfg, &buf), BNDL_OK);
+  want = "not\nlike\n:(\n不\n推荐";
+  assert_int_equal(bndl_buffer_size(buf), strlen(want));
+  assert_memory_equal(bndl_buffer_data(buf), want, strlen(want));
+  bndl_buffer_free(buf);
+
+  assert_int_equal(bndl_text_tokenize(ctx, NULL, 0, cfg, &buf), BNDL_OK);
+  assert_int_equal(bndl_buffer_size(buf), 0);
+  bndl_buffer_free(buf);
+  assert_int_equal(bndl_text_tokenize(ctx, "a\xff", 2, cfg, &buf), BNDL_ERR_FORMAT);
+  test_assert_error_contains("bndl_text_tokenize: invalid UTF-8 at byte 1");
+  assert_int_equal(bndl_text_tokenize(ctx, NULL, 3, cfg, &buf), BNDL_ERR_INVALID_ARGUMENT);
+  assert_int_equal(bndl_text_tokenize(NULL, "a", 1, cfg, &buf), BNDL_ERR_INVALID_ARGUMENT);
+  assert_int_equal(bndl_text_tokenize(ctx, "a", 1, cfg, NULL), BNDL_ERR_INVALID_ARGUMENT);
+  bndl_config_free(cfg);
+  bndl_context_free(ctx);
+}
+
+static int setup(void **state) {
+  (void)state;
+  test_alloc_reset(&g_counter, 0, 0);
+  g_alloc = test_alloc_hook(&g_counter);
+  return 0;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  assert_int_equal(g_counter.live_blocks, 0);
+  return 0;
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_english, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_english_kinds_and_offsets, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_negation_and_stopwords_off_on, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_emoticons_and_emoji, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_full_width, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_chinese, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_unigram_choice, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_mixed_and_language, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_invalid_and_empty, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_one_megabyte, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_determinism, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_allocation_failures, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_public_tokenize, setup, teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
