@@ -1,0 +1,49 @@
+/*
+ * vocab.h - a string -> dense id table for feature keys (n-grams).
+ *
+ * Ids are given in insertion order (0, 1, 2, ...) and never change, so a vocabulary
+ * built by inserting in a fixed document order is the same on every run. Keys are byte
+ * strings (no terminator needed, NUL allowed) kept in one arena; lookups hash with
+ * bndl_vocab_hash and probe an open-addressing table (linear probing, load <= 1/2) that
+ * stores id + 1, so an empty slot is 0. The 64-bit hash of every key is kept, so growing
+ * never rehashes bytes and most mismatches are caught without touching the arena.
+ *
+ * A vocabulary is built by one thread, then read-only: lookups may run concurrently.
+ */
+#ifndef BNDL_TEXT_VOCAB_H
+#define BNDL_TEXT_VOCAB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bundle/bundle_types.h"
+
+typedef struct bndl_vocab {
+  const bndl_allocator *alloc;
+  char *bytes; /* keys back to back */
+  size_t bytes_len, bytes_cap;
+  int64_t *off;   /* n + 1 offsets into bytes */
+  uint64_t *hash; /* n */
+  int64_t n, cap;
+  uint32_t *slots; /* id + 1; 0 = empty */
+  size_t mask;     /* n_slots - 1 (a power of two), 0 before the first insert */
+} bndl_vocab;
+
+/* The hash every vocabulary uses (64-bit, seedless, deterministic across runs). */
+uint64_t bndl_vocab_hash(const char *key, size_t len);
+
+void bndl_vocab_init(bndl_vocab *v, const bndl_allocator *a);
+void bndl_vocab_free(bndl_vocab *v);
+/* Id of key, or -1. */
+int64_t bndl_vocab_find(const bndl_vocab *v, const char *key, size_t len, uint64_t hash);
+/* Id of key, inserted at the end when absent (*added = 1 then). OUT_OF_MEMORY, or LIMIT
+ * past 2^31 - 2 keys. */
+bndl_status bndl_vocab_insert(bndl_vocab *v, const char *key, size_t len, uint64_t hash, int64_t *id, int *added);
+static inline const char *bndl_vocab_key(const bndl_vocab *v, int64_t id, size_t *len) {
+  *len = (size_t)(v->off[id + 1] - v->off[id]);
+  return v->bytes + v->off[id];
+}
+/* Reserves room for n keys and `bytes` key bytes (one allocation each instead of many). */
+bndl_status bndl_vocab_reserve(bndl_vocab *v, int64_t n, size_t bytes);
+
+#endif
