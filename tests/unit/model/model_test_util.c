@@ -138,35 +138,55 @@ double mt_fd_check(mt_fd *f, const char *what) {
 
 /* ---- the encoder problems */
 
-void mt_problem_build(mt_problem *p, mt_run *r, int lstm, bndl_nn_loss_kind loss, int shared_neg, float dropout,
-                      bndl_eltwise_kind ffn_act) {
+const mt_shape MT_TINY = {3, 6, 8, 2, 20};
+
+static void *xcalloc(int64_t n, size_t size) {
+  void *p = calloc((size_t)(n > 0 ? n : 1), size);
+  assert_non_null(p);
+  return p;
+}
+
+void mt_problem_build(mt_problem *p, mt_run *r, const mt_shape *sh, int lstm, bndl_nn_loss_kind loss, int shared_neg,
+                      float dropout, bndl_eltwise_kind ffn_act) {
   memset(p, 0, sizeof *p);
+  int tiny = sh->dim == MT_TINY.dim && sh->len == MT_TINY.len;
   p->lstm = lstm;
   p->loss = loss;
-  p->batch = 3;
-  p->len = 6;
-  p->dim = 8;
-  p->n_items = 20;
+  p->batch = sh->batch;
+  p->len = sh->len;
+  p->dim = sh->dim;
+  p->n_items = sh->n_items;
   p->n_types = 3;
   p->n_feat = 4;
   p->n_neg = shared_neg ? 5 : 2;
   p->shared_neg = shared_neg;
-  static const int pad[3] = {2, 0, 4};
+  int64_t rows = p->batch * p->len, n_neg_ids = shared_neg ? p->n_neg : rows * p->n_neg;
+  p->items = xcalloc(rows, sizeof(int32_t));
+  p->types = xcalloc(rows, sizeof(int32_t));
+  p->pos = xcalloc(rows, sizeof(int32_t));
+  p->neg = xcalloc(n_neg_ids, sizeof(int32_t));
+  p->logq_pos = xcalloc(rows, sizeof(float));
+  p->logq_neg = xcalloc(n_neg_ids, sizeof(float));
+  p->feat = xcalloc(p->n_items * p->n_feat, sizeof(float));
+  p->out = xcalloc(rows * p->dim, sizeof(float));
+  p->dh = xcalloc(rows * p->dim, sizeof(float));
   uint64_t s = 99;
-  int64_t rows = p->batch * p->len;
-  for (int64_t b = 0; b < p->batch; b++)
+  for (int64_t b = 0; b < p->batch; b++) {
+    int64_t pad = tiny ? (b == 0 ? 2 : b == 1 ? 0 : 4) : (2 + 3 * b) % p->len;
     for (int64_t t = 0; t < p->len; t++) {
       int64_t rr = b * p->len + t;
-      int real = t >= pad[b];
+      int real = t >= pad;
       p->items[rr] = real ? (int32_t)(splitmix(&s) % (uint64_t)p->n_items) : -1;
       p->types[rr] = real ? (int32_t)(splitmix(&s) % (uint64_t)p->n_types) : 0;
     }
+  }
   /* the next item is the target; the last position's target is a fresh item */
   for (int64_t rr = 0; rr < rows; rr++) {
     int64_t t = rr % p->len;
-    p->pos[rr] = p->items[rr] < 0 ? -1 : t + 1 < p->len ? p->items[rr + 1] : (int32_t)(splitmix(&s) % 20);
+    p->pos[rr] = p->items[rr] < 0           ? -1
+                 : t + 1 < p->len           ? p->items[rr + 1]
+                                            : (int32_t)(splitmix(&s) % (uint64_t)p->n_items);
   }
-  int64_t n_neg_ids = shared_neg ? p->n_neg : rows * p->n_neg;
   for (int64_t i = 0; i < n_neg_ids; i++)
     p->neg[i] = (int32_t)(splitmix(&s) % (uint64_t)p->n_items);
   /* an accidental hit and a skipped slot */
@@ -191,39 +211,48 @@ void mt_problem_build(mt_problem *p, mt_run *r, int lstm, bndl_nn_loss_kind loss
                            1};
   bndl_status st;
   if (!lstm) {
-    bndl_nn_sasrec_config c = bndl_nn_sasrec_defaults(p->n_items, p->len, p->dim, 2, 2);
+    bndl_nn_sasrec_config c = bndl_nn_sasrec_defaults(p->n_items, p->len, p->dim, sh->heads, 2);
     c.n_event_types = p->n_types;
     c.n_item_features = p->n_feat;
     c.dropout = dropout;
     c.attn_dropout = dropout;
     c.ffn_act = ffn_act;
-    c.ffn_hidden = 12;
+    c.ffn_hidden = tiny ? 12 : 0;
     c.ln_eps = 1e-5f;
     st = bndl_nn_sasrec_build(&r->params, &c, &p->sasrec);
   } else {
-    bndl_nn_lstm_encoder_config c = {p->n_items, p->dim, 6, 2, p->n_types, p->n_feat, dropout};
+    bndl_nn_lstm_encoder_config c = {p->n_items, p->dim, tiny ? 6 : 0, 2, p->n_types, p->n_feat, dropout};
     st = bndl_nn_lstm_encoder_build(&r->params, &c, &p->lstm_enc);
   }
   if (st != BNDL_OK)
     fail_msg("build: %s", bndl_last_error_message());
 }
 
+void mt_problem_free(mt_problem *p) {
+  free(p->items);
+  free(p->types);
+  free(p->pos);
+  free(p->neg);
+  free(p->logq_pos);
+  free(p->logq_neg);
+  free(p->feat);
+  free(p->out);
+  free(p->dh);
+  memset(p, 0, sizeof *p);
+}
+
 bndl_status mt_problem_run(mt_problem *p, mt_run *r, double *loss, int grad) {
   bndl_nn *nn = &r->nn;
-  bndl_nn_sasrec_cache sc;
-  bndl_nn_lstm_encoder_cache lc;
+  bndl_nn_arena_reset(&r->arena);
   const bndl_nn_embedding *items = p->lstm ? &p->lstm_enc.input.item : &p->sasrec.input.item;
-  int64_t rows = p->batch * p->len;
   if (p->lstm)
-    BNDL_TRY(bndl_nn_lstm_encoder_forward(nn, &p->lstm_enc, &p->b, p->out, grad ? &lc : NULL));
+    BNDL_TRY(bndl_nn_lstm_encoder_forward(nn, &p->lstm_enc, &p->b, p->out, grad ? &p->lc : NULL));
   else
-    BNDL_TRY(bndl_nn_sasrec_forward(nn, &p->sasrec, &p->b, p->out, grad ? &sc : NULL));
-  float dh[64 * 16];
-  BNDL_TRY(bndl_nn_loss(nn, p->loss, items, &p->t, p->out, loss, grad ? dh : NULL));
-  (void)rows;
+    BNDL_TRY(bndl_nn_sasrec_forward(nn, &p->sasrec, &p->b, p->out, grad ? &p->sc : NULL));
+  BNDL_TRY(bndl_nn_loss(nn, p->loss, items, &p->t, p->out, loss, grad ? p->dh : NULL));
   if (!grad)
     return BNDL_OK;
   if (p->lstm)
-    return bndl_nn_lstm_encoder_backward(nn, &p->lstm_enc, &p->b, &lc, dh);
-  return bndl_nn_sasrec_backward(nn, &p->sasrec, &p->b, &sc, dh);
+    return bndl_nn_lstm_encoder_backward(nn, &p->lstm_enc, &p->b, &p->lc, p->dh);
+  return bndl_nn_sasrec_backward(nn, &p->sasrec, &p->b, &p->sc, p->dh);
 }

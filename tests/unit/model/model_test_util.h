@@ -76,7 +76,14 @@ double mt_weighted_sum(const float *y, int64_t n, uint64_t seed);
 /* the weights themselves, as dy */
 void mt_weights(float *w, int64_t n, uint64_t seed);
 
-/* ---- the tiny encoder problems */
+/* ---- the encoder problems */
+typedef struct mt_shape {
+  int64_t batch, len, dim, heads, n_items;
+} mt_shape;
+
+/* Tiny (finite differences): B 3, T 6, dim 8, 2 heads, 20 items. */
+extern const mt_shape MT_TINY;
+
 typedef struct mt_problem {
   int lstm;                     /* 0: SASRec, 1: LSTM encoder */
   bndl_nn_loss_kind loss;
@@ -84,20 +91,24 @@ typedef struct mt_problem {
   bndl_nn_lstm_encoder lstm_enc;
   int64_t batch, len, dim, n_items, n_types, n_feat, n_neg;
   int shared_neg;
-  int32_t items[64], types[64], pos[64], neg[256];
-  float logq_pos[64], logq_neg[256];
-  float feat[32 * 8];
+  int32_t *items, *types, *pos, *neg;
+  float *logq_pos, *logq_neg, *feat;
   bndl_nn_batch b;
   bndl_nn_targets t;
-  float out[64 * 16];
+  float *out, *dh;              /* rows x dim */
+  bndl_nn_sasrec_cache sc;
+  bndl_nn_lstm_encoder_cache lc;
 } mt_problem;
 
-/* Builds the problem's model into r->params (not yet allocated) and its batch: B = 3,
- * T = 6 with 2, 0 and 4 padded positions, dim 8, 20 items, 3 event types, 4 features,
- * K negatives (with one accidental hit and one skipped id). */
-void mt_problem_build(mt_problem *p, mt_run *r, int lstm, bndl_nn_loss_kind loss, int shared_neg, float dropout,
-                      bndl_eltwise_kind ffn_act);
-/* forward (+ backward when grad) through encoder and loss */
+/* Builds the problem's model into r->params (not yet allocated) and its batch: the
+ * sequences are left padded (sequence b by (2 + 3b) mod T positions; B 3, T 6 gives 2,
+ * 5 and 2 -- with the tiny shape sequence 1 is fully real: pads 2, 0, 4), 3 event types,
+ * 4 item features, K negatives (2 per position or 5 shared) with one accidental hit and
+ * one skipped id. The LSTM encoder has 2 layers and hidden 6 (tiny) or dim. */
+void mt_problem_build(mt_problem *p, mt_run *r, const mt_shape *shape, int lstm, bndl_nn_loss_kind loss,
+                      int shared_neg, float dropout, bndl_eltwise_kind ffn_act);
+void mt_problem_free(mt_problem *p);
+/* forward (+ backward when grad) through encoder and loss; the arena is reset first */
 bndl_status mt_problem_run(mt_problem *p, mt_run *r, double *loss, int grad);
 
 #endif

@@ -406,7 +406,7 @@ static void test_losses(void **state) {
     mt_run_init(&c.run, g_ctx);
     mt_run scratch;
     mt_run_init(&scratch, g_ctx);
-    mt_problem_build(&c.p, &scratch, 0, cases[k].kind, cases[k].shared, 0, BNDL_ELT_GELU);
+    mt_problem_build(&c.p, &scratch, &MT_TINY, 0, cases[k].kind, cases[k].shared, 0, BNDL_ELT_GELU);
     mt_run_free(&scratch);
     ok(bndl_nn_embedding_build(&c.run.params, "item_emb", 20, DIM, &c.items), "build");
     mt_run_alloc(&c.run, 7);
@@ -420,6 +420,7 @@ static void test_losses(void **state) {
         for (int64_t j = 0; j < DIM; j++)
           assert_true(c.dh[r * DIM + j] == 0.0f);
     mt_run_free(&c.run);
+    mt_problem_free(&c.p);
   }
 }
 
@@ -432,7 +433,7 @@ static void test_loss_values(void **state) {
     mt_run_init(&c.run, g_ctx);
     mt_run scratch;
     mt_run_init(&scratch, g_ctx);
-    mt_problem_build(&c.p, &scratch, 0, (bndl_nn_loss_kind)kind, 0, 0, BNDL_ELT_GELU);
+    mt_problem_build(&c.p, &scratch, &MT_TINY, 0, (bndl_nn_loss_kind)kind, 0, 0, BNDL_ELT_GELU);
     mt_run_free(&scratch);
     ok(bndl_nn_embedding_build(&c.run.params, "item_emb", 20, DIM, &c.items), "build");
     mt_run_alloc(&c.run, 7);
@@ -470,6 +471,7 @@ static void test_loss_values(void **state) {
     }
     assert_true(fabs(v - sum / (double)nv) <= 1e-6 * fabs(v));
     mt_run_free(&c.run);
+    mt_problem_free(&c.p);
   }
 }
 
@@ -510,7 +512,8 @@ static void test_encoders(void **state) {
     memset(&c, 0, sizeof c);
     mt_run_init(&c.run, g_ctx);
     /* GELU: finite differences across ReLU's kink would measure the kink, not the code */
-    mt_problem_build(&c.p, &c.run, cases[k].lstm, cases[k].loss, cases[k].shared, cases[k].drop, BNDL_ELT_GELU);
+    mt_problem_build(&c.p, &c.run, &MT_TINY, cases[k].lstm, cases[k].loss, cases[k].shared, cases[k].drop,
+                     BNDL_ELT_GELU);
     mt_run_alloc(&c.run, 8);
     /* smaller embeddings keep the sqrt(dim)-scaled inputs of O(1) */
     const bndl_nn_embedding *it = cases[k].lstm ? &c.p.lstm_enc.input.item : &c.p.sasrec.input.item;
@@ -518,6 +521,7 @@ static void test_encoders(void **state) {
     mt_fd f = {.run = &c.run, .ud = &c, .objective = enc_objective, .gradient = enc_gradient};
     mt_fd_check(&f, cases[k].name);
     mt_run_free(&c.run);
+    mt_problem_free(&c.p);
   }
 }
 
