@@ -6,15 +6,15 @@
  * then a table of {tag, crc32, offset, length, count} and 64-byte-aligned payloads.
  * All numbers little-endian. Sections, in file order:
  *
- *   META  i64[META_COUNT]  counts and options (below); a later minor may append entries,
+ *   META  i64[TM_COUNT]    counts and options (below); a later minor may append entries,
  *                          which this reader ignores
- *   PARM  f64[PARM_COUNT]  bias, C
+ *   PARM  f64[TP_COUNT]    bias (|bias| <= 1e15), C (finite, > 0)
  *   KOFF  i64[n + 1]       offsets of the n feature keys in KEYS: 0, rising strictly (no
  *                          empty key), ending at KEYS' length
  *   KEYS  bytes            the keys back to back (ngrams.h: 'w' word n-grams, 'c' char
  *                          n-grams); distinct
- *   IDF_  f64[n]           idf of each key (finite, >= 1)
- *   WGHT  f64[n]           weight of each key (finite)
+ *   IDF_  f64[n]           idf of each key (1 <= idf <= 64)
+ *   WGHT  f64[n]           weight of each key (|w| <= 1e15: scores stay finite)
  *
  * Feature i is key i, idf i and weight i. A reader accepts major 1 and minors up to its
  * own; unknown tags are refused within a major (a newer minor is refused before that,

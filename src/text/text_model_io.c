@@ -14,6 +14,12 @@
 #include "text/text_model.h"
 #include "text/text_model_format.h"
 
+/* Bounds that keep every score finite: idf = ln((1 + N) / (1 + df)) + 1 is below 45 for
+ * any N < 2^63, and the L2 term keeps trained weights many orders below 1e15, so w . x
+ * (at most 2^31 terms of |x| <= 64 * |w|) can never overflow to inf - inf = NaN. */
+#define MAX_IDF 64.0
+#define MAX_WEIGHT 1e15
+
 static const bndl_secfile_kind kind = {BNDL_TEXT_MODEL_MAGIC, BNDL_TEXT_MODEL_FORMAT_MAJOR,
                                        BNDL_TEXT_MODEL_FORMAT_MINOR, "text model"};
 
@@ -81,8 +87,8 @@ bndl_status bndl_text_model_decode(struct bndl_context *ctx, const void *data, s
     return bad(label, "PARM section too short");
   double parm[TP_COUNT];
   memcpy(parm, p, sizeof parm);
-  if (!isfinite(parm[TP_BIAS]) || !(parm[TP_C] > 0 && isfinite(parm[TP_C])))
-    return bad(label, "the bias or C is not a finite number (C > 0)");
+  if (!(fabs(parm[TP_BIAS]) <= MAX_WEIGHT) || !(parm[TP_C] > 0 && isfinite(parm[TP_C])))
+    return bad(label, "the bias or C is out of range");
   const void *koff_p, *keys_p, *idf_p, *w_p;
   BNDL_TRY(bndl_secfile_array(&f, &kind, BNDL_TSEC_KOFF, (uint64_t)n + 1, 8, &koff_p));
   BNDL_TRY(bndl_secfile_any_array(&f, &kind, BNDL_TSEC_KEYS, 1, &keys_p, &count));
@@ -135,8 +141,8 @@ bndl_status bndl_text_model_decode(struct bndl_context *ctx, const void *data, s
       st = bad(label, "a key is neither a word nor a character n-gram");
       goto done;
     }
-    if (!isfinite(m->idf[i]) || m->idf[i] < 1.0 || !isfinite(m->w[i])) {
-      st = bad(label, "an idf or weight is not finite (or an idf is below 1)");
+    if (!(m->idf[i] >= 1.0 && m->idf[i] <= MAX_IDF) || !(fabs(m->w[i]) <= MAX_WEIGHT)) {
+      st = bad(label, "an idf or weight is out of range");
       goto done;
     }
   }
