@@ -53,6 +53,12 @@
  * marks "best". The lists are in builtin_words below: function words only, never a
  * negator, contrast or degree word.
  *
+ * Where the dictionary's words and counts come from: the built-in words below (count
+ * 50), the Chinese words of a lexicon (bndl_lexicon_for_each_word, count 2 each),
+ * bndl_tokenizer_add_words (given counts, or 2), and corpus learning (word_learn.c),
+ * after which bndl_tokenizer_reestimate replaces every count by how often the Viterbi
+ * path chose the word over the corpus. A word's cost is ln(total) - ln(max(count, 1)).
+ *
  * The dictionary is one open-addressing hash table (linear probing, load <= 1/2) from
  * the word's bytes to its flags, count and cost; every proper prefix of a Chinese word is
  * in it too (W_PREFIX), so segmentation stops extending a candidate at the first miss and
@@ -79,7 +85,8 @@ enum {
   W_NEGATOR = 1u << 3,  /* opens a negation scope */
   W_CONTRAST = 1u << 4, /* closes a negation scope ("but", "但是") */
   W_S_IS = 1u << 5,     /* "<word>'s" reads "<word> is" */
-  W_NT = 1u << 6        /* apostrophe-less negative contraction ("dont") */
+  W_NT = 1u << 6,       /* apostrophe-less negative contraction ("dont") */
+  W_PARTICLE = 1u << 7  /* a Chinese particle that ends phrases, not words (的 了 吗) */
 };
 
 /* Longest dictionary word used for segmentation, in characters (longer ones are not
@@ -473,9 +480,9 @@ static const builtin_word builtin_zh[] = {
     {"无法", W_NEGATOR}, {"没法", W_NEGATOR},
     {"但", W_CONTRAST}, {"但是", W_CONTRAST}, {"可是", W_CONTRAST}, {"不过", W_CONTRAST}, {"然而", W_CONTRAST},
     {"却", W_CONTRAST},
-    {"的", W_STOP}, {"地", W_STOP}, {"得", W_STOP}, {"了", W_STOP}, {"着", W_STOP}, {"过", W_STOP},
-    {"吧", W_STOP}, {"吗", W_STOP}, {"呢", W_STOP}, {"啊", W_STOP}, {"呀", W_STOP}, {"哦", W_STOP},
-    {"嘛", W_STOP}, {"么", W_STOP}, {"之", W_STOP}, {"其", W_STOP}, {"和", W_STOP}, {"与", W_STOP},
+    {"的", W_STOP | W_PARTICLE}, {"地", W_STOP}, {"得", W_STOP}, {"了", W_STOP | W_PARTICLE}, {"着", W_STOP | W_PARTICLE}, {"过", W_STOP | W_PARTICLE},
+    {"吧", W_STOP | W_PARTICLE}, {"吗", W_STOP | W_PARTICLE}, {"呢", W_STOP | W_PARTICLE}, {"啊", W_STOP | W_PARTICLE}, {"呀", W_STOP | W_PARTICLE}, {"哦", W_STOP | W_PARTICLE},
+    {"嘛", W_STOP | W_PARTICLE}, {"么", W_STOP | W_PARTICLE}, {"之", W_STOP}, {"其", W_STOP}, {"和", W_STOP}, {"与", W_STOP},
     {"及", W_STOP}, {"而", W_STOP}, {"或", W_STOP}, {"在", W_STOP}, {"于", W_STOP}, {"从", W_STOP},
     {"向", W_STOP}, {"对", W_STOP}, {"把", W_STOP}, {"被", W_STOP}, {"让", W_STOP}, {"给", W_STOP},
     {"为", W_STOP}, {"以", W_STOP}, {"所", W_STOP}, {"就", W_STOP}, {"也", W_STOP}, {"都", W_STOP},
@@ -609,6 +616,33 @@ bndl_status bndl_tokenizer_add_words(bndl_tokenizer *t, const char *const *words
     st = add_zh_word(t, words[k], strlen(words[k]), 0, counts != NULL ? counts[k] : DEFAULT_COUNT);
   update_costs(t); /* also after a failure: the words added so far stay, with right costs */
   return st;
+}
+
+bndl_status bndl_tokenizer_add_learnt(bndl_tokenizer *t, const bndl_learnt_words *w, int64_t *added) {
+  int64_t n_added = 0;
+  bndl_status st = BNDL_OK;
+  for (int64_t k = 0; k < w->n && st == BNDL_OK; k++) {
+    const char *word = w->words[k];
+    size_t len = strlen(word), last = len;
+    while (last > 0 && ((unsigned char)word[last - 1] & 0xC0) == 0x80)
+      last--;
+    if (last > 0)
+      last--;
+    const dict_slot *e = dict_find(t, word + last, len - last, hash_bytes(word + last, len - last));
+    if (e != NULL && (e->flags & W_ZH) && (e->flags & (W_NEGATOR | W_PARTICLE)))
+      continue;
+    st = add_zh_word(t, word, len, 0, w->counts[k]);
+    n_added++;
+  }
+  update_costs(t);
+  if (added != NULL)
+    *added = n_added;
+  return st;
+}
+
+int64_t bndl_tokenizer_word_count(const bndl_tokenizer *t, const char *word, size_t length) {
+  const dict_slot *e = dict_find(t, word, length, hash_bytes(word, length));
+  return e != NULL && (e->flags & W_ZH) ? e->count : -1;
 }
 
 int bndl_tokenizer_has_word(const bndl_tokenizer *t, const char *word, size_t length) {
@@ -1027,80 +1061,105 @@ static bndl_status emit_segments(tok_pass *p, const uint32_t *off, const uint8_t
   return BNDL_OK;
 }
 
-/* A run of CJK ideographs starting at *pos: segmented window by window. */
-static bndl_status scan_cjk(tok_pass *p, size_t *pos) {
-  uint32_t off[SEG_WINDOW + 1];
+/* Scratch of one segmentation window (on the caller's stack, about 22 KB). */
+typedef struct seg_window {
+  uint32_t off[SEG_WINDOW + 1]; /* byte offsets of the characters, and of the end */
   double best[SEG_WINDOW + 1];
   uint8_t back_len[SEG_WINDOW + 1];
   const dict_slot *back_word[SEG_WINDOW + 1];
-  uint8_t seg_len[SEG_WINDOW];
-  const dict_slot *seg_word[SEG_WINDOW];
+  uint8_t seg_len[SEG_WINDOW]; /* the path: segment lengths in characters, in order */
+  const dict_slot *seg_word[SEG_WINDOW]; /* its dictionary words (NULL: uncovered) */
+} seg_window;
+
+/* Viterbi over the m characters of w->off in s: the least total cost path, where a word
+ * costs its -log p and an uncovered character unknown_cost. best[b] is the least cost of
+ * characters [0, b); ties keep the first relaxation, i.e. the longer last word. Fills
+ * w->seg_len and w->seg_word and returns the number of segments. */
+static size_t segment_window(const bndl_tokenizer *t, const unsigned char *s, size_t m, seg_window *w) {
+  const uint32_t *off = w->off;
+  double *best = w->best;
+  best[0] = 0;
+  for (size_t b = 1; b <= m; b++)
+    best[b] = HUGE_VAL;
+  for (size_t a = 0; a < m; a++) {
+    if (best[a] + t->unknown_cost < best[a + 1]) {
+      best[a + 1] = best[a] + t->unknown_cost;
+      w->back_len[a + 1] = 1;
+      w->back_word[a + 1] = NULL;
+    }
+    uint32_t h = FNV_INIT;
+    size_t lim = a + SEG_MAX_WORD < m ? a + SEG_MAX_WORD : m;
+    for (size_t b = a + 1; b <= lim; b++) {
+      for (uint32_t x = off[b - 1]; x < off[b]; x++)
+        h = fnv_step(h, s[x]);
+      const dict_slot *e = dict_find(t, (const char *)s + off[a], off[b] - off[a], hash_finish(h));
+      if (e == NULL)
+        break;
+      if ((e->flags & W_ZH) && best[a] + e->cost < best[b]) {
+        best[b] = best[a] + e->cost;
+        w->back_len[b] = (uint8_t)(b - a);
+        w->back_word[b] = e;
+      }
+      if (!(e->flags & W_PREFIX))
+        break;
+    }
+  }
+  size_t nseg = 0;
+  for (size_t b = m; b > 0; b -= w->back_len[b])
+    nseg++;
+  size_t k = nseg;
+  for (size_t b = m; b > 0; b -= w->back_len[b]) {
+    k--;
+    w->seg_len[k] = w->back_len[b];
+    w->seg_word[k] = w->back_word[b];
+  }
+  return nseg;
+}
+
+/* The next window of a CJK run from byte i of s[0..n): fills w->off, returns the
+ * character count; *more is set when the run goes on past the window. */
+static size_t collect_window(const unsigned char *s, size_t n, size_t i, seg_window *w, int *more) {
+  size_t m = 0;
+  *more = 0;
+  while (i < n) {
+    size_t nb;
+    uint32_t cp = fold_width(decode(s + i, &nb));
+    if (char_class(cp) != C_CJK)
+      break;
+    if (m == SEG_WINDOW) {
+      *more = 1;
+      break;
+    }
+    w->off[m++] = (uint32_t)i;
+    i += nb;
+  }
+  w->off[m] = (uint32_t)i;
+  return m;
+}
+
+/* A run of CJK ideographs starting at *pos: segmented window by window. */
+static bndl_status scan_cjk(tok_pass *p, size_t *pos) {
+  seg_window win;
+  const uint32_t *off = win.off;
+  const uint8_t *seg_len = win.seg_len;
+  const dict_slot *const *seg_word = win.seg_word;
   const bndl_tokenizer *t = p->t;
   uint32_t carry = UINT32_MAX;
   for (;;) {
-    size_t i = *pos, m = 0;
-    int more = 0;
-    while (i < p->n) {
-      size_t nb;
-      int cls;
-      peek(p, i, &nb, &cls);
-      if (cls != C_CJK)
-        break;
-      if (m == SEG_WINDOW) {
-        more = 1;
-        break;
-      }
-      off[m++] = (uint32_t)i;
-      i += nb;
-    }
-    off[m] = (uint32_t)i;
+    int more;
+    size_t m = collect_window(p->s, p->n, *pos, &win, &more);
     if (t->opt.language == 1) { /* English: one token per ideograph */
       for (size_t c = 0; c < m; c++)
         BNDL_TRY(emit_copy(p, (const char *)p->s + off[c], off[c + 1] - off[c], BNDL_TOKEN_CJK, 0, off[c]));
-      *pos = i;
+      *pos = off[m];
       if (!more)
         return BNDL_OK;
       continue;
     }
-    /* Viterbi: best[b] is the least cost of segmenting chars [0, b). Ties keep the
-     * first relaxation, i.e. the longer last word. */
-    best[0] = 0;
-    for (size_t b = 1; b <= m; b++)
-      best[b] = HUGE_VAL;
-    for (size_t a = 0; a < m; a++) {
-      if (best[a] + t->unknown_cost < best[a + 1]) {
-        best[a + 1] = best[a] + t->unknown_cost;
-        back_len[a + 1] = 1;
-        back_word[a + 1] = NULL;
-      }
-      uint32_t h = FNV_INIT;
-      size_t lim = a + SEG_MAX_WORD < m ? a + SEG_MAX_WORD : m;
-      for (size_t b = a + 1; b <= lim; b++) {
-        for (uint32_t x = off[b - 1]; x < off[b]; x++)
-          h = fnv_step(h, p->s[x]);
-        const dict_slot *e = dict_find(t, (const char *)p->s + off[a], off[b] - off[a], hash_finish(h));
-        if (e == NULL)
-          break;
-        if ((e->flags & W_ZH) && best[a] + e->cost < best[b]) {
-          best[b] = best[a] + e->cost;
-          back_len[b] = (uint8_t)(b - a);
-          back_word[b] = e;
-        }
-        if (!(e->flags & W_PREFIX))
-          break;
-      }
-    }
-    /* The path, reversed into segments. With more to come, stop at the last path
-     * boundary at least SEG_MAX_WORD characters before the window end. */
-    size_t nseg = 0;
-    for (size_t b = m; b > 0; b -= back_len[b])
-      nseg++;
-    size_t end = m, k = nseg;
-    for (size_t b = m; b > 0; b -= back_len[b]) {
-      k--;
-      seg_len[k] = back_len[b];
-      seg_word[k] = back_word[b];
-    }
+    /* With more to come, stop at the last path boundary at least SEG_MAX_WORD
+     * characters before the window end. */
+    size_t nseg = segment_window(t, p->s, m, &win);
+    size_t end = m;
     uint32_t next_carry = UINT32_MAX;
     if (more) {
       size_t c = 0, keep = 0;
@@ -1176,4 +1235,63 @@ bndl_status bndl_tokenize(const bndl_tokenizer *t, const char *text, size_t len,
     p.after_word = word;
   }
   return BNDL_OK;
+}
+
+/* ---- corpus statistics ----------------------------------------------------------- */
+
+int bndl_text_is_ideograph(uint32_t cp) { return is_cjk(cp); }
+
+const bndl_allocator *bndl_tokenizer_allocator(const bndl_tokenizer *t) { return &t->alloc; }
+
+bndl_status bndl_tokenizer_reestimate(bndl_tokenizer *t, const char *const *texts, const size_t *lengths, int64_t n,
+                                      int iterations) {
+  if (n < 0 || (n > 0 && texts == NULL))
+    return bndl_fail(BNDL_ERR_INVALID_ARGUMENT, "%lld texts at %p", (long long)n, (const void *)texts);
+  int64_t *chosen = bndl_alloc_array(&t->alloc, t->cap, sizeof *chosen);
+  seg_window *win = bndl_alloc(&t->alloc, sizeof *win);
+  bndl_status st = BNDL_OK;
+  if (chosen == NULL || win == NULL) {
+    st = BNDL_ERR_OUT_OF_MEMORY;
+    goto done;
+  }
+  for (int it = 0; it < iterations; it++) {
+    memset(chosen, 0, t->cap * sizeof *chosen);
+    for (int64_t k = 0; k < n; k++) {
+      const unsigned char *s = (const unsigned char *)texts[k];
+      size_t len = lengths != NULL ? lengths[k] : (s != NULL ? strlen((const char *)s) : 0);
+      if (len == 0)
+        continue;
+      if (s == NULL) {
+        st = bndl_fail(BNDL_ERR_INVALID_ARGUMENT, "text %lld is NULL", (long long)k);
+        goto done;
+      }
+      size_t bad = bndl_utf8_invalid_at((const char *)s, len);
+      if (bad < len || len > UINT32_MAX) {
+        st = bndl_fail(BNDL_ERR_FORMAT, "text %lld: invalid UTF-8 at byte %zu", (long long)k, bad);
+        goto done;
+      }
+      for (size_t i = 0; i < len;) {
+        size_t nb;
+        if (char_class(fold_width(decode(s + i, &nb))) != C_CJK) {
+          i += nb;
+          continue;
+        }
+        int more;
+        size_t m = collect_window(s, len, i, win, &more);
+        size_t nseg = segment_window(t, s, m, win);
+        for (size_t g = 0; g < nseg; g++)
+          if (win->seg_word[g] != NULL)
+            chosen[win->seg_word[g] - t->slots]++;
+        i = win->off[m];
+      }
+    }
+    for (size_t k = 0; k < t->cap; k++)
+      if (t->slots[k].len != 0 && (t->slots[k].flags & W_ZH))
+        t->slots[k].count = chosen[k];
+    update_costs(t);
+  }
+done:
+  bndl_free(&t->alloc, chosen);
+  bndl_free(&t->alloc, win);
+  return st;
 }

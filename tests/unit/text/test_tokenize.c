@@ -21,6 +21,7 @@
 
 #include "core/error.h"
 #include "test_support.h"
+#include "text/lexicon.h"
 #include "text/tokenize.h"
 
 static test_alloc g_counter;
@@ -380,6 +381,227 @@ static void test_allocation_failures(void **state) {
   assert_true(completed);
 }
 
+
+/* ---- learning words from a corpus ------------------------------------------------ */
+
+static uint64_t lcg_next(uint64_t *x) {
+  *x = *x * 6364136223846793005ull + 1442695040888963407ull;
+  return *x >> 33;
+}
+
+/* A synthetic corpus: each text is 8..20 pieces, a piece being one of six words (2..3
+ * characters, 3% of the pieces), the phrase "手机电池" (1%), a comma (5%) or one of 41
+ * filler characters drawn independently. "巧克力" is a word whose tail "克力" never occurs
+ * elsewhere; the phrase is too frequent for its parts to be chance (4-grams need PMI
+ * >= 6.9) only if it were a word. */
+static char **synthetic_corpus(int64_t n, uint64_t seed) {
+  static const char *const words[] = {"手机", "电池", "屏幕", "质量", "快递", "巧克力"};
+  static const char *const filler = "的一是在有人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能";
+  char **texts = malloc((size_t)n * sizeof *texts);
+  uint64_t x = seed;
+  for (int64_t k = 0; k < n; k++) {
+    char buf[512];
+    size_t len = 0;
+    int pieces = 8 + (int)(lcg_next(&x) % 13);
+    for (int p = 0; p < pieces; p++) {
+      uint64_t r = lcg_next(&x) % 100;
+      const char *w;
+      size_t wl;
+      if (r < 3) {
+        w = words[lcg_next(&x) % 6];
+        wl = strlen(w);
+      } else if (r < 4) {
+        w = "手机电池";
+        wl = strlen(w);
+      } else if (r < 9) {
+        w = "，";
+        wl = strlen(w);
+      } else {
+        w = filler + 3 * (lcg_next(&x) % (strlen(filler) / 3));
+        wl = 3;
+      }
+      memcpy(buf + len, w, wl);
+      len += wl;
+    }
+    buf[len] = '\0';
+    texts[k] = strdup(buf);
+  }
+  return texts;
+}
+
+static void free_corpus(char **texts, int64_t n) {
+  for (int64_t k = 0; k < n; k++)
+    free(texts[k]);
+  free(texts);
+}
+
+static int learnt_has(const bndl_learnt_words *w, const char *word) {
+  for (int64_t k = 0; k < w->n; k++)
+    if (strcmp(w->words[k], word) == 0)
+      return 1;
+  return 0;
+}
+
+static void test_learn_words(void **state) {
+  (void)state;
+  int64_t n = 10000;
+  char **texts = synthetic_corpus(n, 7);
+  bndl_learnt_words w;
+  assert_int_equal(bndl_text_learn_words(&g_alloc, (const char *const *)texts, NULL, n, NULL, &w), BNDL_OK);
+  /* the six words, and nothing else: filler pairs are independent (PMI near 0), "克力"
+   * always follows 巧 (left entropy 0), "手机电池" is no more cohesive than chance allows
+   * a 4-gram */
+  static const char *const want[] = {"手机", "电池", "屏幕", "质量", "快递", "巧克力"};
+  for (size_t k = 0; k < 6; k++)
+    if (!learnt_has(&w, want[k]))
+      fail_msg("'%s' was not learnt", want[k]);
+  if (w.n != 6) {
+    for (int64_t k = 0; k < w.n; k++)
+      print_message("learnt %s count %lld pmi %.2f entropy %.2f\n", w.words[k], (long long)w.counts[k], w.pmi[k],
+                    w.entropy[k]);
+    fail_msg("%lld words learnt, 6 expected", (long long)w.n);
+  }
+  assert_false(learnt_has(&w, "克力"));
+  assert_false(learnt_has(&w, "手机电池"));
+  /* sorted by count, then bytes; counts are occurrences */
+  for (int64_t k = 1; k < w.n; k++)
+    assert_true(w.counts[k - 1] > w.counts[k] ||
+                (w.counts[k - 1] == w.counts[k] && strcmp(w.words[k - 1], w.words[k]) < 0));
+  int64_t chars = 0, kuaidi = 0;
+  for (int64_t k = 0; k < n; k++) {
+    for (const char *p = texts[k]; (p = strstr(p, "快递")) != NULL; p += 6)
+      kuaidi++;
+    for (const unsigned char *p = (const unsigned char *)texts[k]; *p; p++)
+      chars += (*p & 0xC0) != 0x80;
+  }
+  for (int64_t k = 0; k < w.n; k++)
+    if (strcmp(w.words[k], "快递") == 0)
+      assert_int_equal(w.counts[k], kuaidi);
+  /* every character of the corpus is an ideograph except the commas */
+  int64_t commas = 0;
+  for (int64_t k = 0; k < n; k++)
+    for (const char *p = texts[k]; (p = strstr(p, "，")) != NULL; p += 3)
+      commas++;
+  assert_int_equal(w.corpus_chars, chars - commas);
+
+  /* deterministic: the same list again, and with explicit lengths */
+  size_t *lens = malloc((size_t)n * sizeof *lens);
+  for (int64_t k = 0; k < n; k++)
+    lens[k] = strlen(texts[k]);
+  bndl_learnt_words w2;
+  assert_int_equal(bndl_text_learn_words(&g_alloc, (const char *const *)texts, lens, n, NULL, &w2), BNDL_OK);
+  assert_int_equal(w2.n, w.n);
+  for (int64_t k = 0; k < w.n; k++) {
+    assert_string_equal(w2.words[k], w.words[k]);
+    assert_int_equal(w2.counts[k], w.counts[k]);
+    assert_true(w2.pmi[k] == w.pmi[k] && w2.entropy[k] == w.entropy[k]);
+  }
+  bndl_learnt_words_free(&w2);
+  free(lens);
+
+  /* a tokenizer taught by the corpus segments it into the words */
+  bndl_tokenizer *t = make_tokenizer(0, 1, 0);
+  assert_int_equal(bndl_tokenizer_learn(t, (const char *const *)texts, NULL, n, 5), BNDL_OK);
+  for (size_t k = 0; k < 6; k++)
+    assert_true(bndl_tokenizer_has_word(t, want[k], strlen(want[k])));
+  EXPECT(t, "巧克力手机电池屏幕质量快递", "巧克力 手机 电池 屏幕 质量 快递");
+  /* re-estimated counts: what the path chose (巧克力 never splits) */
+  int64_t qkl = 0;
+  for (int64_t k = 0; k < n; k++)
+    for (const char *p = texts[k]; (p = strstr(p, "巧克力")) != NULL; p += 9)
+      qkl++;
+  assert_int_equal(bndl_tokenizer_word_count(t, "巧克力", strlen("巧克力")), qkl);
+  assert_int_equal(bndl_tokenizer_word_count(t, "克力", strlen("克力")), -1);
+  bndl_tokenizer_free(t);
+  bndl_learnt_words_free(&w);
+  free_corpus(texts, n);
+}
+
+static void test_learn_edge_cases(void **state) {
+  (void)state;
+  bndl_learnt_words w;
+  /* no texts, only non-Chinese texts, empty texts */
+  assert_int_equal(bndl_text_learn_words(&g_alloc, NULL, NULL, 0, NULL, &w), BNDL_OK);
+  assert_int_equal(w.n, 0);
+  bndl_learnt_words_free(&w);
+  const char *latin[] = {"hello world", "", "nothing here 123"};
+  assert_int_equal(bndl_text_learn_words(&g_alloc, latin, NULL, 3, NULL, &w), BNDL_OK);
+  assert_int_equal(w.n, 0);
+  assert_int_equal(w.corpus_chars, 0);
+  bndl_learnt_words_free(&w);
+  /* invalid UTF-8 names the text */
+  const char *bad[] = {"手机", "好", "ok\xc3"};
+  assert_int_equal(bndl_text_learn_words(&g_alloc, bad, NULL, 3, NULL, &w), BNDL_ERR_FORMAT);
+  test_assert_error_contains("text 2: invalid UTF-8 at byte 2");
+  assert_int_equal(w.n, 0);
+  bndl_tokenizer *t = make_tokenizer(0, 1, 0);
+  assert_int_equal(bndl_tokenizer_learn(t, bad, NULL, 3, 5), BNDL_ERR_FORMAT);
+  /* min_count below 1 */
+  bndl_word_learn_options o;
+  bndl_word_learn_defaults(&o);
+  o.min_count = 0;
+  assert_int_equal(bndl_text_learn_words(&g_alloc, latin, NULL, 3, &o, &w), BNDL_ERR_INVALID_ARGUMENT);
+
+  /* add_learnt skips words that end in a negator or a particle */
+  char *words[] = {"也不", "还没", "买了", "好吃的", "不满意", "满意"};
+  int64_t counts[] = {50, 40, 30, 20, 10, 5};
+  bndl_learnt_words manual = {NULL, 6, words, counts, NULL, NULL, NULL, 0};
+  int64_t added = -1;
+  assert_int_equal(bndl_tokenizer_add_learnt(t, &manual, &added), BNDL_OK);
+  assert_int_equal(added, 2);
+  assert_false(bndl_tokenizer_has_word(t, "也不", strlen("也不")));
+  assert_false(bndl_tokenizer_has_word(t, "买了", strlen("买了")));
+  assert_int_equal(bndl_tokenizer_word_count(t, "不满意", strlen("不满意")), 10);
+  assert_int_equal(bndl_tokenizer_word_count(t, "满意", strlen("满意")), 5);
+  bndl_tokenizer_free(t);
+}
+
+/* The lexicon's Chinese words seed the dictionary (bndl_lexicon_for_each_word). */
+static void test_lexicon_seed(void **state) {
+  (void)state;
+  bndl_context *ctx = test_context(&g_counter, 1);
+  struct bndl_lexicon *lex = NULL;
+  assert_int_equal(bndl_lexicon_new(ctx, &lex), BNDL_OK);
+  const char *list = "物超所值\n性价比\ngreat\n";
+  char *path = test_write_tmp(".txt", list, strlen(list));
+  assert_int_equal(bndl_lexicon_load_file(lex, path, BNDL_LEX_FORMAT_POSITIVE, NULL), BNDL_OK);
+  bndl_tokenizer_options opt = {0, 1, 0};
+  bndl_tokenizer *t = NULL;
+  assert_int_equal(bndl_tokenizer_new(&g_alloc, &opt, lex, &t), BNDL_OK);
+  assert_true(bndl_tokenizer_has_word(t, "性价比", strlen("性价比")));
+  assert_false(bndl_tokenizer_has_word(t, "great", 5));
+  EXPECT(t, "性价比高，物超所值", "性价比 高 , 物超所值");
+  bndl_tokenizer_free(t);
+  bndl_lexicon_destroy(lex);
+  bndl_context_free(ctx);
+  test_tmp_cleanup();
+}
+
+/* Learning and re-estimation under allocation failure: OUT_OF_MEMORY or OK, no leak. */
+static void test_learn_allocation_failures(void **state) {
+  (void)state;
+  int64_t n = 200;
+  char **texts = synthetic_corpus(n, 11);
+  test_alloc ta;
+  int completed = 0;
+  for (int64_t fail_at = 1; !completed && fail_at < 5000; fail_at++) {
+    test_alloc_reset(&ta, fail_at, 0);
+    bndl_allocator a = test_alloc_hook(&ta);
+    bndl_tokenizer *t = NULL;
+    bndl_status st = bndl_tokenizer_new(&a, NULL, NULL, &t);
+    if (st == BNDL_OK)
+      st = bndl_tokenizer_learn(t, (const char *const *)texts, NULL, n, 3);
+    if (st != BNDL_OK)
+      assert_int_equal(st, BNDL_ERR_OUT_OF_MEMORY);
+    else
+      completed = ta.n_failed == 0;
+    bndl_tokenizer_free(t);
+    assert_int_equal(ta.live_blocks, 0);
+  }
+  assert_true(completed);
+  free_corpus(texts, n);
+}
+
 static void test_public_tokenize(void **state) {
   (void)state;
   bndl_context *ctx = test_context(&g_counter, 1);
@@ -440,6 +662,10 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_one_megabyte, setup, teardown),
       cmocka_unit_test_setup_teardown(test_determinism, setup, teardown),
       cmocka_unit_test_setup_teardown(test_allocation_failures, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_learn_words, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_learn_edge_cases, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_lexicon_seed, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_learn_allocation_failures, setup, teardown),
       cmocka_unit_test_setup_teardown(test_public_tokenize, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
