@@ -365,7 +365,7 @@ static void test_fit_thread_counts(void **state) {
 static void test_fit_oom_loop(void **state) {
   (void)state;
   rand_corpus c;
-  make_rand_corpus(&c, 1100);
+  make_rand_corpus(&c, 600); /* two blocks */
   bndl_ngram_options o = {2, 3};
   int64_t attempts = 0;
   for (int64_t fail_at = 1;; fail_at++) {

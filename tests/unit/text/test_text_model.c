@@ -344,7 +344,8 @@ static void test_versions(void **state) {
   assert_int_equal(decode(ctx, b, len, &l), BNDL_ERR_VERSION);
   free(b);
   /* a file that is not a model at all, through the public call */
-  char *path = test_write_tmp(".bndlm", "BNDLDSET and more bytes than a header needs........................", 70);
+  static const char not_model[] = "BNDLDSET and more bytes than a header needs........................";
+  char *path = test_write_tmp(".bndlm", not_model, sizeof not_model - 1);
   assert_int_equal(bndl_text_model_load(ctx, path, &l), BNDL_ERR_FORMAT);
   test_assert_error_contains("bndl_text_model_load");
   test_assert_error_contains("wrong magic");
@@ -384,11 +385,15 @@ static void test_hostile_counts(void **state) {
       reseal(b, len);
       int64_t bytes_before = ta.live_bytes, peak_before = ta.peak_bytes;
       ta.peak_bytes = bytes_before;
-      double t0 = seconds();
-      bndl_text_model *l = NULL;
-      bndl_status st = decode(ctx, b, len, &l);
-      double dt = seconds() - t0;
-      assert_int_equal(st, BNDL_ERR_FORMAT);
+      double dt = 1e9; /* best of 3: a busy machine can stall any single call */
+      for (int rep = 0; rep < 3; rep++) {
+        double t0 = seconds();
+        bndl_text_model *l = NULL;
+        bndl_status st = decode(ctx, b, len, &l);
+        double t = seconds() - t0;
+        dt = t < dt ? t : dt;
+        assert_int_equal(st, BNDL_ERR_FORMAT);
+      }
       assert_true(dt < 0.01);
       assert_true(ta.peak_bytes - bytes_before < 64 * 1024);
       ta.peak_bytes = peak_before > ta.peak_bytes ? peak_before : ta.peak_bytes;
