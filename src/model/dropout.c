@@ -2,7 +2,15 @@
  * dropout.c - inverted dropout with masks that depend on (seed, step, site, row) only
  * (see layers.h), so a pass gives the same result on every thread count and backward
  * never needs the generator: the mask is kept (one byte per value) in the cache.
+ *
+ * Each value takes 16 bits of the row's generator (four values per 64-bit draw): it is
+ * kept when those bits, as an integer u16, are >= round(p 2^16), so the rate is p to
+ * within 2^-17. One draw per value as a double cost 12% of a SASRec training step on
+ * oneDNN (B 64, T 50, d 64, perf); a quarter of the draws and an integer compare make it
+ * a few percent.
  */
+#include <math.h>
+
 #include "core/error.h"
 #include "core/rng.h"
 #include "model/layers.h"
@@ -12,7 +20,7 @@ int bndl_nn_dropout_active(const bndl_nn *nn, const bndl_nn_dropout *d) { return
 typedef struct drop_job {
   int64_t cols;
   uint64_t key;
-  double p;
+  uint32_t threshold; /* p * 2^16 */
   float scale;
   const float *x;
   float *y;
@@ -27,8 +35,12 @@ static void drop_rows(void *ud, int64_t begin, int64_t end) {
     const float *x = j->x + r * j->cols;
     float *y = j->y + r * j->cols;
     uint8_t *k = j->keep + r * j->cols;
+    uint64_t bits = 0;
     for (int64_t c = 0; c < j->cols; c++) {
-      k[c] = bndl_rng_uniform(&g) >= j->p;
+      if ((c & 3) == 0)
+        bits = bndl_rng_next(&g);
+      k[c] = (uint32_t)(bits & 0xFFFF) >= j->threshold;
+      bits >>= 16;
       y[c] = k[c] ? x[c] * j->scale : 0.0f;
     }
   }
@@ -49,8 +61,8 @@ bndl_status bndl_nn_dropout_forward(const bndl_nn *nn, const bndl_nn_dropout *d,
   uint8_t *keep = bndl_nn_arena_alloc(nn->arena, (size_t)(rows * cols));
   if (keep == NULL)
     return BNDL_ERR_OUT_OF_MEMORY;
-  drop_job j = {cols, bndl_nn_mix(nn->seed ^ bndl_nn_mix(nn->step ^ bndl_nn_mix(d->site))), d->p,
-                (float)(1.0 / (1.0 - (double)d->p)), x, y, keep};
+  drop_job j = {cols, bndl_nn_mix(nn->seed ^ bndl_nn_mix(nn->step ^ bndl_nn_mix(d->site))),
+                (uint32_t)lround((double)d->p * 65536.0), (float)(1.0 / (1.0 - (double)d->p)), x, y, keep};
   if (cache != NULL)
     cache->keep = keep;
   return bndl_nn_for_rows(nn, rows, bndl_nn_grain(cols), drop_rows, &j);

@@ -81,9 +81,10 @@ bndl_status bndl_nn_layer_norm_backward(const bndl_nn *nn, const bndl_nn_layer_n
                                         const bndl_nn_layer_norm_cache *cache, const float *dy, float *dx);
 
 /* ---- dropout (dropout.c): inverted dropout, y = x * keep / (1 - p), active only when
- * nn->training and p > 0 (else y = x). keep[r, c] = (u >= p) for u the c-th uniform of
- * a generator seeded by (nn->seed, nn->step, site) and stream r (core/rng.h): the mask
- * of a row depends on those four numbers only, never on threads or on other rows. */
+ * nn->training and p > 0 (else y = x). keep[r, c] = (u >= round(p 2^16)) for u the
+ * c-th 16-bit draw of a generator seeded by (nn->seed, nn->step, site) and stream r
+ * (core/rng.h): the mask of a row depends on those four numbers only, never on threads
+ * or on other rows. */
 typedef struct bndl_nn_dropout {
   float p;
   uint64_t site; /* distinct for every dropout in a model */
