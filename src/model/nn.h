@@ -19,6 +19,11 @@
  *    do so serially in row order, so results do not depend on the thread count (the
  *    provider ops guarantee the same, backend.h).
  *  - Randomness (dropout) comes from (nn->seed, nn->step, site id, row) only.
+ *  - Memory: a training pass is forward (caches allocated from nn->arena), loss,
+ *    backward (temporaries given back on return), then bndl_nn_arena_reset by the caller
+ *    before the next pass. A layer that fails returns its status and may leave what it
+ *    had allocated in the arena; the reset gives it back.
+ *  - Inference: pass cache = NULL (and training = 0); the layer gives its arena use back.
  */
 #ifndef BNDL_MODEL_NN_H
 #define BNDL_MODEL_NN_H
