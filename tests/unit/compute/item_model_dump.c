@@ -8,7 +8,7 @@
  *
  * Loads FILE through the preset, keeps the items that at least N users have a positive
  * interaction with, and rebuilds a dataset of those (user, item) pairs only (so the dense
- * Jacobi of the ref backend stays small). Then, on backend B, writes to DIR (raw
+ * n x n work of the models stays small). Then, on backend B, writes to DIR (raw
  * little-endian arrays, shapes in meta.json):
  *   x_indptr.i64, x_items.i32   the binary user x item matrix (positive interactions)
  *   gram.f32                    the library's own G = X^T X (item_gram.c), n x n
