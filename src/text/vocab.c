@@ -51,14 +51,19 @@ void bndl_vocab_free(bndl_vocab *v) {
   bndl_vocab_init(v, v->alloc);
 }
 
+static inline uint64_t slot_of(uint64_t hash, int64_t id) { return (hash >> 32 << 32) | (uint64_t)(id + 1); }
+
 int64_t bndl_vocab_find(const bndl_vocab *v, const char *key, size_t len, uint64_t hash) {
   if (v->mask == 0)
     return -1;
+  uint64_t tag = hash >> 32;
   for (size_t i = (size_t)hash & v->mask;; i = (i + 1) & v->mask) {
-    uint32_t s = v->slots[i];
+    uint64_t s = v->slots[i];
     if (s == 0)
       return -1;
-    int64_t id = (int64_t)s - 1;
+    if (s >> 32 != tag)
+      continue;
+    int64_t id = (int64_t)(s & 0xFFFFFFFFu) - 1;
     if (v->hash[id] == hash && (size_t)(v->off[id + 1] - v->off[id]) == len &&
         memcmp(v->bytes + v->off[id], key, len) == 0)
       return id;
@@ -66,7 +71,7 @@ int64_t bndl_vocab_find(const bndl_vocab *v, const char *key, size_t len, uint64
 }
 
 static bndl_status grow_slots(bndl_vocab *v, size_t n_slots) {
-  uint32_t *slots = bndl_zalloc_array(v->alloc, n_slots, sizeof *slots);
+  uint64_t *slots = bndl_zalloc_array(v->alloc, n_slots, sizeof *slots);
   if (slots == NULL)
     return BNDL_ERR_OUT_OF_MEMORY;
   size_t mask = n_slots - 1;
@@ -74,7 +79,7 @@ static bndl_status grow_slots(bndl_vocab *v, size_t n_slots) {
     size_t i = (size_t)v->hash[id] & mask;
     while (slots[i])
       i = (i + 1) & mask;
-    slots[i] = (uint32_t)(id + 1);
+    slots[i] = slot_of(v->hash[id], id);
   }
   bndl_free(v->alloc, v->slots);
   v->slots = slots;
@@ -150,7 +155,7 @@ bndl_status bndl_vocab_insert(bndl_vocab *v, const char *key, size_t len, uint64
   size_t i = (size_t)hash & v->mask;
   while (v->slots[i])
     i = (i + 1) & v->mask;
-  v->slots[i] = (uint32_t)(nid + 1);
+  v->slots[i] = slot_of(hash, nid);
   *id = nid;
   *added = 1;
   return BNDL_OK;

@@ -4,9 +4,11 @@
  * Ids are given in insertion order (0, 1, 2, ...) and never change, so a vocabulary
  * built by inserting in a fixed document order is the same on every run. Keys are byte
  * strings (no terminator needed, NUL allowed) kept in one arena; lookups hash with
- * bndl_vocab_hash and probe an open-addressing table (linear probing, load <= 1/2) that
- * stores id + 1, so an empty slot is 0. The 64-bit hash of every key is kept, so growing
- * never rehashes bytes and most mismatches are caught without touching the arena.
+ * bndl_vocab_hash and probe an open-addressing table (linear probing, load <= 1/2) whose
+ * 64-bit slots hold id + 1 (0 = empty) and the hash's top 32 bits: a probe that meets
+ * another key is almost always settled inside the table, and only a tag match reads
+ * the key's bytes (scoring looks up many n-grams a model does not know). The 64-bit hash
+ * of every key is kept too, so growing never rehashes bytes.
  *
  * A vocabulary is built by one thread, then read-only: lookups may run concurrently.
  */
@@ -25,7 +27,7 @@ typedef struct bndl_vocab {
   int64_t *off;   /* n + 1 offsets into bytes */
   uint64_t *hash; /* n */
   int64_t n, cap;
-  uint32_t *slots; /* id + 1; 0 = empty */
+  uint64_t *slots; /* (hash >> 32) << 32 | (id + 1); 0 = empty */
   size_t mask;     /* n_slots - 1 (a power of two), 0 before the first insert */
 } bndl_vocab;
 
