@@ -14,10 +14,9 @@
  *
  * Compute. Inside a layer the state is kept feature-major, H x B per step, so the
  * gates of one step are one 4H x B block: the input projection of every step is one
- * batched GEMM (W_ih x_t^T, the rows of step t read in place with leading dimension
- * len in), the recurrent one is one GEMM per step (W_hh h_{t-1}, the whole batch), and
- * the activations are three contiguous eltwise calls per step (sigmoid over i and f,
- * tanh over g, sigmoid over o) plus one for tanh(c_t). Backward through time runs the
+ * batched GEMM (W_ih x_t^T), the recurrent one is one GEMM per step (W_hh h_{t-1}, the
+ * whole batch), and the activations are three contiguous eltwise calls per step
+ * (sigmoid over i and f, tanh over g, sigmoid over o) plus one for tanh(c_t). Backward through time runs the
  * cell derivatives in C from the kept activations, one GEMM per step for
  * dh_{t-1} = W_hh^T dG_t, then the weight gradients as per-step GEMMs accumulated in
  * step order and the input gradient as one batched GEMM.
@@ -40,10 +39,12 @@ typedef struct bndl_nn_lstm {
 
 typedef struct bndl_nn_lstm_layer_cache {
   const float *x;   /* layer input, rows x in */
+  const uint8_t *vstep; /* len x batch: step t of sequence b is valid */
   float *gates;     /* len x 4H x batch, after the activations */
   float *cell;      /* len x H x batch */
   float *tcell;     /* tanh(cell) */
   float *state;     /* len x H x batch, h_t (carried over padded steps) */
+  float *state_rows; /* the same, len x batch x H */
   float *out;       /* rows x H: the layer's output before dropout */
   float *dropped;   /* the next layer's input (== out without dropout) */
   bndl_nn_dropout_cache drop;
