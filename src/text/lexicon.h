@@ -4,8 +4,10 @@
  * file format of ../shared/data/lexicons.
  *
  * One hash map from the normalised word (ASCII letters lower-cased, surrounding blanks
- * trimmed; the tokenizer folds tokens the same way) to one entry. Entries keep their
- * insertion order, so iteration (bndl_lexicon_for_each_word) is deterministic.
+ * trimmed; the tokenizer folds tokens the same way) to one entry. VADER tokens written
+ * with capitals are also kept as written, for emoticons, whose case the tokenizer keeps
+ * ("D:" is not "d:"). Entries keep their insertion order, so iteration
+ * (bndl_lexicon_for_each_word) is deterministic.
  *
  * How lists that overlap combine (order of loading never matters):
  *  - valence: every source has a rank: VADER (human-rated mean valence) 3, DUTIR

@@ -36,4 +36,15 @@ bndl_status bndl_sentiment_score_tokens(const struct bndl_lexicon *lex, const ch
                                         const bndl_token_list *tokens, double *score,
                                         bndl_sentiment_detail *detail);
 
+/* (Re)builds the tokenizer that scoring text uses (auto language, negation scopes, no
+ * stopword removal), its Chinese dictionary seeded with the lexicon's words. Called after
+ * every change of the store; the old tokenizer is freed only when the new one exists. */
+bndl_status bndl_sentiment_prepare(struct bndl_lexicon *lex);
+/* Loads a file (format != 0) or a folder (format == 0, path a directory) and prepares
+ * the tokenizer; on any failure the lexicon is as it was before the call. */
+bndl_status bndl_sentiment_load(struct bndl_lexicon *lex, const char *path, bndl_lex_format format);
+/* Tokenizes and scores one text (invalid UTF-8: BNDL_ERR_FORMAT with the offset). */
+bndl_status bndl_sentiment_score_text(const struct bndl_lexicon *lex, const char *text, size_t len, double *score,
+                                      bndl_sentiment_detail *detail);
+
 #endif

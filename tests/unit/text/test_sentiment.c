@@ -7,7 +7,8 @@
  * the tokenizer segments: booster (distance scaling, dampeners, phrases), negation
  * (VADER's 3-word window), contrast "but" per sentence, ALL CAPS in mixed-case text,
  * exclamation marks (capped at 4), and for Chinese degree multipliers, negators (odd,
- * double, before or after a degree word, clause-bounded), 但是 and ！. Then range,
+ * double, before or after a degree word, clause-bounded), the 1.5 weight of negative
+ * expressions, one-character words only as predicates, 但是 and ！. Then range,
  * empty input, determinism, failed allocations and four threads on one lexicon.
  */
 #include <math.h>
@@ -230,21 +231,40 @@ static void test_chinese_degree_and_negation(void **state) {
   (void)state;
   fixture f;
   fixture_init(&f);
-  expect_sum(f.lex, "好", 2.0);
-  expect_sum(f.lex, "服务 很 好", 2.0 * 1.75);
+  /* negative expressions weigh 1.5 (BNDL_SENT_ZH_NEGATIVE) */
+  expect_sum(f.lex, "满意", 2.0);
+  expect_sum(f.lex, "失望", -2.0 * 1.5);
+  expect_sum(f.lex, "服务 很 满意", 2.0 * 1.75);
   expect_sum(f.lex, "非常 满意", 2.0 * 2.0);
-  expect_sum(f.lex, "非常 非常 好", 2.0 * 4.0);
-  expect_sum(f.lex, "有点 差", -2.0 * 0.8);
-  expect_sum(f.lex, "不 好", -2.0);
+  expect_sum(f.lex, "非常 非常 满意", 2.0 * 4.0);
+  expect_sum(f.lex, "有点 失望", -2.0 * 0.8 * 1.5);
+  expect_sum(f.lex, "不 满意", -2.0 * 1.5);
   expect_sum(f.lex, "没有 失望", 2.0);
-  expect_sum(f.lex, "不 是 不 好", 2.0);          /* double negation cancels */
-  expect_sum(f.lex, "很 不 好", -2.0 * 1.75);    /* negator after the degree word */
-  expect_sum(f.lex, "不 很 好", -2.0 * 0.5);     /* negator before it: "not very good" */
-  expect_sum(f.lex, "不 ， 好", 2.0);            /* clause boundary */
-  expect_sum(f.lex, "不 一 二 三 四 好", -2.0);  /* window of 5 */
-  expect_sum(f.lex, "不 一 二 三 四 五 好", 2.0);
-  expect_sum(f.lex, "差 好", -2.0 + 2.0);        /* the previous sentiment word ends the look-back */
-  expect_sum(f.lex, "不 差 好", 2.0 + 2.0);
+  expect_sum(f.lex, "不 是 不 满意", 2.0);          /* double negation cancels */
+  expect_sum(f.lex, "很 不 满意", -2.0 * 1.75 * 1.5); /* negator after the degree word */
+  expect_sum(f.lex, "不 很 满意", -2.0 * 0.5 * 1.5);  /* before it: "not very", degree dropped */
+  expect_sum(f.lex, "不 ， 满意", 2.0);              /* clause boundary */
+  expect_sum(f.lex, "不 一 二 满意", -2.0 * 1.5);    /* window of 3 */
+  expect_sum(f.lex, "不 一 二 三 满意", 2.0);
+  expect_sum(f.lex, "失望 满意", -3.0 + 2.0);
+  expect_sum(f.lex, "不 失望 满意", 2.0 + 2.0);      /* the previous sentiment word ends the look-back */
+  fixture_free(&f);
+}
+
+/* One-character words count as predicates only: after a modifier or closing a clause. */
+static void test_chinese_single_characters(void **state) {
+  (void)state;
+  fixture f;
+  fixture_init(&f);
+  expect_sum(f.lex, "好", 2.0);
+  expect_sum(f.lex, "东西 好 。", 2.0);
+  expect_sum(f.lex, "东西 好 的 啊 ， 便宜", 2.0);  /* particles before the clause end */
+  expect_sum(f.lex, "很 好", 2.0 * 1.75);
+  expect_sum(f.lex, "不 差", 2.0);
+  expect_sum(f.lex, "好 东西", 0.0);                /* inside a clause, unmodified */
+  expect_sum(f.lex, "差 东西 很 好", 2.0 * 1.75);
+  expect_sum(f.lex, "真 差 ！", -2.0 * 1.5 - 0.292);
+  expect_sum(f.lex, "好 ， 但是 差", 2.0 * 0.5 - 3.0 * 1.5);
   fixture_free(&f);
 }
 
@@ -252,14 +272,14 @@ static void test_chinese_contrast_and_exclamation(void **state) {
   (void)state;
   fixture f;
   fixture_init(&f);
-  expect_sum(f.lex, "好 ， 但是 差", 2.0 * 0.5 - 2.0 * 1.5);
-  expect_sum(f.lex, "满意 ， 不过 有点 差", 2.0 * 0.5 - 2.0 * 0.8 * 1.5);
-  expect_sum(f.lex, "价格 好 ， 质量 却 差", 2.0 * 0.5 - 2.0 * 1.5);
-  expect_sum(f.lex, "好 。 但 差", 2.0 - 2.0 * 1.5); /* sentence boundary: 好 keeps weight 1 */
-  expect_sum(f.lex, "好 ！", 2.0 + 0.292);
-  expect_sum(f.lex, "好 ！ ！", 2.0 + 2 * 0.292);
-  expect_sum(f.lex, "好 !", 2.0 + 0.292);
-  expect_sum(f.lex, "good 好", 1.9 + 2.0);             /* mixed text, each word by its rules */
+  expect_sum(f.lex, "满意 ， 但是 失望", 2.0 * 0.5 - 3.0 * 1.5);
+  expect_sum(f.lex, "满意 ， 不过 有点 失望", 2.0 * 0.5 - 2.0 * 0.8 * 1.5 * 1.5);
+  expect_sum(f.lex, "价格 满意 ， 质量 却 失望", 2.0 * 0.5 - 3.0 * 1.5);
+  expect_sum(f.lex, "满意 。 但 失望", 2.0 - 3.0 * 1.5); /* sentence boundary: 满意 keeps weight 1 */
+  expect_sum(f.lex, "满意 ！", 2.0 + 0.292);
+  expect_sum(f.lex, "满意 ！ ！", 2.0 + 2 * 0.292);
+  expect_sum(f.lex, "满意 !", 2.0 + 0.292);
+  expect_sum(f.lex, "good 满意", 1.9 + 2.0);              /* mixed text, each word by its rules */
   fixture_free(&f);
 }
 
@@ -387,6 +407,7 @@ int main(void) {
       cmocka_unit_test(test_english_but),
       cmocka_unit_test(test_english_caps_and_exclamation),
       cmocka_unit_test(test_chinese_degree_and_negation),
+      cmocka_unit_test(test_chinese_single_characters),
       cmocka_unit_test(test_chinese_contrast_and_exclamation),
       cmocka_unit_test(test_range_empty_determinism),
       cmocka_unit_test(test_allocation_failure),
