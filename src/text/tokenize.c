@@ -110,6 +110,11 @@ typedef struct dict_slot {
   double cost; /* -log p(word) of a W_ZH word */
 } dict_slot;
 
+/* The one-character entries of the common ideograph blocks (U+3400..U+9FFF) by code
+ * point, so the most frequent lookup of segmentation is an array read. */
+#define FIRST_LO 0x3400u
+#define FIRST_HI 0xA000u
+
 struct bndl_tokenizer {
   bndl_allocator alloc;
   bndl_tokenizer_options opt;
@@ -118,7 +123,15 @@ struct bndl_tokenizer {
   char *keys;
   size_t keys_len, keys_cap;
   double unknown_cost;
+  uint32_t *first; /* code point - FIRST_LO -> slot index + 1 (0: not in the dictionary) */
+  uint64_t *pairs; /* bit (hash >> PAIR_SHIFT) set for every two-character entry */
 };
+
+/* A 2^20-bit filter of the two-character entries (128 KB, stays in cache): most
+ * character pairs of a text are not dictionary words or prefixes, and the filter answers
+ * them without touching the table. */
+#define PAIR_SHIFT 12
+#define PAIR_WORDS ((1u << (32 - PAIR_SHIFT)) / 64)
 
 #define FNV_INIT 2166136261u
 static inline uint32_t fnv_step(uint32_t h, unsigned char b) { return (h ^ b) * 16777619u; }
@@ -467,8 +480,10 @@ static const struct {
 };
 
 /* Chinese: negators, contrast words, stopwords, and common words that start with a
- * negator character but do not negate (非常 "very", 不错 "good", 无论 "regardless") so
- * that the segmenter keeps them whole even without a lexicon. */
+ * negator character but do not negate (非常 "very", 不错 "good", 无论 "regardless"), and
+ * the interrogatives built on 么 (怎么, 这么, ...), so that the segmenter keeps them whole
+ * even without a lexicon or corpus. W_PARTICLE marks the sentence-final particles that
+ * end phrases rather than words (bndl_tokenizer_add_learnt). */
 static const builtin_word builtin_zh[] = {
     {"不", W_NEGATOR}, {"没", W_NEGATOR}, {"没有", W_NEGATOR}, {"别", W_NEGATOR}, {"未", W_NEGATOR},
     {"无", W_NEGATOR}, {"非", W_NEGATOR}, {"莫", W_NEGATOR}, {"勿", W_NEGATOR}, {"毋", W_NEGATOR},
@@ -480,9 +495,9 @@ static const builtin_word builtin_zh[] = {
     {"无法", W_NEGATOR}, {"没法", W_NEGATOR},
     {"但", W_CONTRAST}, {"但是", W_CONTRAST}, {"可是", W_CONTRAST}, {"不过", W_CONTRAST}, {"然而", W_CONTRAST},
     {"却", W_CONTRAST},
-    {"的", W_STOP | W_PARTICLE}, {"地", W_STOP}, {"得", W_STOP}, {"了", W_STOP | W_PARTICLE}, {"着", W_STOP | W_PARTICLE}, {"过", W_STOP | W_PARTICLE},
+    {"的", W_STOP | W_PARTICLE}, {"地", W_STOP}, {"得", W_STOP}, {"了", W_STOP | W_PARTICLE}, {"着", W_STOP}, {"过", W_STOP},
     {"吧", W_STOP | W_PARTICLE}, {"吗", W_STOP | W_PARTICLE}, {"呢", W_STOP | W_PARTICLE}, {"啊", W_STOP | W_PARTICLE}, {"呀", W_STOP | W_PARTICLE}, {"哦", W_STOP | W_PARTICLE},
-    {"嘛", W_STOP | W_PARTICLE}, {"么", W_STOP | W_PARTICLE}, {"之", W_STOP}, {"其", W_STOP}, {"和", W_STOP}, {"与", W_STOP},
+    {"嘛", W_STOP | W_PARTICLE}, {"之", W_STOP}, {"其", W_STOP}, {"和", W_STOP}, {"与", W_STOP},
     {"及", W_STOP}, {"而", W_STOP}, {"或", W_STOP}, {"在", W_STOP}, {"于", W_STOP}, {"从", W_STOP},
     {"向", W_STOP}, {"对", W_STOP}, {"把", W_STOP}, {"被", W_STOP}, {"让", W_STOP}, {"给", W_STOP},
     {"为", W_STOP}, {"以", W_STOP}, {"所", W_STOP}, {"就", W_STOP}, {"也", W_STOP}, {"都", W_STOP},
@@ -496,7 +511,8 @@ static const builtin_word builtin_zh[] = {
     {"非常", 0}, {"无论", 0}, {"未来", 0}, {"别人", 0}, {"别的", 0}, {"特别", 0}, {"差不多", 0},
     {"不错", 0}, {"不仅", 0}, {"不但", 0}, {"不断", 0}, {"不少", 0}, {"不久", 0}, {"不管", 0},
     {"不论", 0}, {"不同", 0}, {"不得不", 0}, {"无疑", 0}, {"无线", 0}, {"无比", 0}, {"没关系", 0},
-    {"没事", 0}, {"不如", 0}, {"不然", 0}, {"非得", 0},
+    {"没事", 0}, {"不如", 0}, {"不然", 0}, {"非得", 0}, {"怎么", 0}, {"这么", 0}, {"那么", 0},
+    {"为什么", 0}, {"怎么样", 0}, {"多么", 0},
 };
 
 /* Number of UTF-8 characters of s[0..n) if all are CJK ideographs, else 0. */
@@ -550,6 +566,22 @@ static void update_costs(bndl_tokenizer *t) {
       e->cost = lt - log((double)(e->count > 1 ? e->count : 1));
   }
   t->unknown_cost = lt + UNKNOWN_PENALTY;
+  memset(t->first, 0, (FIRST_HI - FIRST_LO) * sizeof *t->first);
+  memset(t->pairs, 0, PAIR_WORDS * sizeof *t->pairs);
+  for (size_t k = 0; k < t->cap; k++) {
+    const dict_slot *e = &t->slots[k];
+    size_t chars = 0;
+    for (uint32_t x = 0; x < e->len; x++)
+      chars += ((unsigned char)t->keys[e->key + x] & 0xC0) != 0x80;
+    if (chars == 2)
+      t->pairs[(e->hash >> PAIR_SHIFT) / 64] |= 1ull << ((e->hash >> PAIR_SHIFT) % 64);
+    if (e->len == 3) {
+      size_t nb;
+      uint32_t cp = decode((const unsigned char *)t->keys + e->key, &nb);
+      if (cp >= FIRST_LO && cp < FIRST_HI)
+        t->first[cp - FIRST_LO] = (uint32_t)k + 1;
+    }
+  }
 }
 
 static bndl_status seed_from_lexicon(const char *word, size_t length, uint32_t kinds, void *user_data) {
@@ -572,7 +604,11 @@ bndl_status bndl_tokenizer_new(const bndl_allocator *a, const bndl_tokenizer_opt
   t->opt = o;
   t->opt.negation = o.negation != 0;
   t->opt.stopwords = o.stopwords != 0;
-  bndl_status st;
+  bndl_status st = BNDL_ERR_OUT_OF_MEMORY;
+  t->first = bndl_alloc_array(a, FIRST_HI - FIRST_LO, sizeof *t->first);
+  t->pairs = bndl_alloc_array(a, PAIR_WORDS, sizeof *t->pairs);
+  if (t->first == NULL || t->pairs == NULL)
+    goto fail;
   BNDL_TRY_GOTO(st, dict_grow(t), fail);
   for (size_t k = 0; k < sizeof builtin_en / sizeof builtin_en[0]; k++)
     BNDL_TRY_GOTO(st, dict_add(t, builtin_en[k].word, strlen(builtin_en[k].word), builtin_en[k].flags, 0), fail);
@@ -597,6 +633,8 @@ void bndl_tokenizer_free(bndl_tokenizer *t) {
   bndl_allocator a = t->alloc;
   bndl_free(&a, t->slots);
   bndl_free(&a, t->keys);
+  bndl_free(&a, t->first);
+  bndl_free(&a, t->pairs);
   bndl_free(&a, t);
 }
 
@@ -894,6 +932,8 @@ static bndl_status scan_word(tok_pass *p, size_t *pos) {
         break;
       size_t end;
       int code = p->english ? contraction_at(p, i, nb, &end) : 0;
+      if (code == 1 && p->l->arena[p->l->arena_len + len - 1] != 'n')
+        code = 0; /* "'t" is a contraction only after n */
       if (code != 0) {
         BNDL_TRY(emit_contraction(p, len, code, *pos, i));
         *pos = end;
@@ -1064,6 +1104,7 @@ static bndl_status emit_segments(tok_pass *p, const uint32_t *off, const uint8_t
 /* Scratch of one segmentation window (on the caller's stack, about 22 KB). */
 typedef struct seg_window {
   uint32_t off[SEG_WINDOW + 1]; /* byte offsets of the characters, and of the end */
+  uint32_t cp[SEG_WINDOW];      /* their code points */
   double best[SEG_WINDOW + 1];
   uint8_t back_len[SEG_WINDOW + 1];
   const dict_slot *back_word[SEG_WINDOW + 1];
@@ -1092,7 +1133,16 @@ static size_t segment_window(const bndl_tokenizer *t, const unsigned char *s, si
     for (size_t b = a + 1; b <= lim; b++) {
       for (uint32_t x = off[b - 1]; x < off[b]; x++)
         h = fnv_step(h, s[x]);
-      const dict_slot *e = dict_find(t, (const char *)s + off[a], off[b] - off[a], hash_finish(h));
+      const dict_slot *e;
+      if (b == a + 1 && w->cp[a] >= FIRST_LO && w->cp[a] < FIRST_HI) {
+        uint32_t slot = t->first[w->cp[a] - FIRST_LO];
+        e = slot ? &t->slots[slot - 1] : NULL;
+      } else {
+        uint32_t hf = hash_finish(h);
+        if (b == a + 2 && !(t->pairs[(hf >> PAIR_SHIFT) / 64] & (1ull << ((hf >> PAIR_SHIFT) % 64))))
+          break;
+        e = dict_find(t, (const char *)s + off[a], off[b] - off[a], hf);
+      }
       if (e == NULL)
         break;
       if ((e->flags & W_ZH) && best[a] + e->cost < best[b]) {
@@ -1130,6 +1180,7 @@ static size_t collect_window(const unsigned char *s, size_t n, size_t i, seg_win
       *more = 1;
       break;
     }
+    w->cp[m] = cp;
     w->off[m++] = (uint32_t)i;
     i += nb;
   }

@@ -100,7 +100,7 @@ bndl_status bndl_tokenizer_reestimate(bndl_tokenizer *t, const char *const *text
                                       int iterations);
 /* Adds learnt words with their counts, except those that end in a one-character
  * negator or particle of the dictionary ("也不", "还没", "买了"): they would hide a
- * negation scope or glue a particle to its word. *added (may be NULL): words taken. */
+ * negation scope or glue a particle to its word (the particles: 的 了 吗 呢 吧 啊 呀 哦 嘛). *added (may be NULL): words taken. */
 bndl_status bndl_tokenizer_add_learnt(bndl_tokenizer *t, const bndl_learnt_words *w, int64_t *added);
 /* bndl_text_learn_words with the default thresholds and this min_count, the words added
  * by bndl_tokenizer_add_learnt, then 2 re-estimation iterations over the same texts: the lexicon

@@ -8,6 +8,7 @@
  * offset), empty text, a 1 MB review in three shapes, determinism, and the
  * allocation-failure loop of TARGETS.md R6.
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,7 +20,9 @@
 
 #include <cmocka.h>
 
+#include "core/alloc.h"
 #include "core/error.h"
+#include "data/utf8.h"
 #include "test_support.h"
 #include "text/lexicon.h"
 #include "text/tokenize.h"
@@ -69,6 +72,8 @@ static void test_english(void **state) {
          "they are great , i have used ' em . he would say we will see , i am sure john phone works .");
   /* let's; curly apostrophe; o'clock keeps its apostrophe; rock'n'roll too */
   EXPECT(t, "Let\xE2\x80\x99s go at 5 o'clock rock'n'roll", "let us go at 5 o'clock rock'n'roll");
+  /* "'t" after anything but n is no contraction */
+  EXPECT(t, "cat't", "cat't");
   /* apostrophe-less forms and cannot; "never" opens a scope that "but" closes */
   EXPECT(t, "dont buy, cannot recommend. never good but cheap",
          "do not NOT_buy , can not NOT_recommend . never NOT_good but cheap");
@@ -602,6 +607,143 @@ static void test_learn_allocation_failures(void **state) {
   free_corpus(texts, n);
 }
 
+/* ---- random text and threads ----------------------------------------------------- */
+
+static size_t put_utf8(uint32_t cp, char *out) {
+  if (cp < 0x80) {
+    out[0] = (char)cp;
+    return 1;
+  }
+  if (cp < 0x800) {
+    out[0] = (char)(0xC0 | (cp >> 6));
+    out[1] = (char)(0x80 | (cp & 0x3F));
+    return 2;
+  }
+  if (cp < 0x10000) {
+    out[0] = (char)(0xE0 | (cp >> 12));
+    out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    out[2] = (char)(0x80 | (cp & 0x3F));
+    return 3;
+  }
+  out[0] = (char)(0xF0 | (cp >> 18));
+  out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+  out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+  out[3] = (char)(0x80 | (cp & 0x3F));
+  return 4;
+}
+
+/* Random valid UTF-8 drawn from every class the tokenizer tells apart (letters, digits,
+ * apostrophes, emoticon characters, CJK, full-width, emoji with their joiners and
+ * selectors, controls, combining marks, other scripts, the edges of the planes): no
+ * crash, and every token is non-empty, NUL-terminated, of its stated length, valid
+ * UTF-8, at a non-decreasing offset inside the text. */
+static void test_random_text(void **state) {
+  (void)state;
+  static const uint32_t pool[] = {
+      'a', 'Z', 'n', 't', 's', 'd', '0', '9', '\'', ':', ';', ')', '(', 'D', 'P', '<', '3', '=', '^', '_', '-',
+      '.', ',', '!', '?', ' ', '\n', '\t', '\r', 0x01, 0x7F, 0x85, 0xA0, 0xAD, 0xC9, 0xFF, 0x130, 0x178, 0x301,
+      0x391, 0x410, 0x5D0, 0x2019, 0x2026, 0x200B, 0x200D, 0x2028, 0x20E3, 0x3000, 0x3001, 0x3002, 0x3007,
+      0x4E0D, 0x597D, 0x624B, 0x673A, 0x7684, 0x4E86, 0x975E, 0x5E38, 0x9FFF, 0x3400, 0xF900, 0xFE0F,
+      0xFEFF, 0xFF01, 0xFF0C, 0xFF21, 0xFF41, 0xFF10, 0xFF5E, 0xFF61, 0xFFFD, 0xE000, 0x1F600, 0x1F3FB,
+      0x1F1E8, 0x1F1F3, 0x2764, 0x1F44D, 0x20000, 0xE0067, 0x10FFFF, 0xAC00, 0x30A2};
+  size_t npool = sizeof pool / sizeof pool[0];
+  bndl_tokenizer *t = make_tokenizer(0, 1, 0);
+  static const char *const words[] = {"手机", "好用", "非常好"};
+  add(t, words, 3);
+  bndl_tokenizer *t_en = make_tokenizer(1, 1, 1), *t_zh = make_tokenizer(2, 0, 1);
+  bndl_token_list l;
+  bndl_token_list_init(&l, &g_alloc);
+  uint64_t x = 12345;
+  char buf[4096];
+  for (int round = 0; round < 3000; round++) {
+    size_t len = 0, n = lcg_next(&x) % 300;
+    for (size_t k = 0; k < n; k++)
+      len += put_utf8(pool[lcg_next(&x) % npool], buf + len);
+    const bndl_tokenizer *tt = round % 3 == 0 ? t : round % 3 == 1 ? t_en : t_zh;
+    assert_int_equal(bndl_tokenize(tt, buf, len, &l), BNDL_OK);
+    uint32_t prev = 0;
+    for (size_t k = 0; k < l.n; k++) {
+      const bndl_token *tok = &l.tokens[k];
+      assert_true(tok->length > 0);
+      assert_int_equal(strlen(tok->text), tok->length);
+      if (bndl_utf8_invalid_at(tok->text, tok->length) != tok->length) {
+        for (uint32_t b = 0; b < tok->length; b++)
+          print_message("%02x ", (unsigned char)tok->text[b]);
+        print_message(" kind %d at %u; input:", tok->kind, tok->offset);
+        for (size_t b = tok->offset; b < tok->offset + 12 && b < len; b++)
+          print_message(" %02x", (unsigned char)buf[b]);
+        fail_msg("token %zu is not valid UTF-8", k);
+      }
+      assert_true(tok->offset < len);
+      assert_true(tok->offset >= prev);
+      prev = tok->offset;
+      assert_true(tok->kind >= BNDL_TOKEN_WORD && tok->kind <= BNDL_TOKEN_CJK);
+    }
+  }
+  bndl_token_list_free(&l);
+  bndl_tokenizer_free(t);
+  bndl_tokenizer_free(t_en);
+  bndl_tokenizer_free(t_zh);
+}
+
+typedef struct thread_job {
+  const bndl_tokenizer *t;
+  const char *const *texts;
+  int n;
+  char out[16384];
+  size_t len;
+  bndl_status st;
+} thread_job;
+
+static void *tokenize_all(void *arg) {
+  thread_job *j = arg;
+  bndl_token_list l;
+  bndl_token_list_init(&l, bndl_default_allocator()); /* the counting allocator is not thread-safe */
+  j->len = 0;
+  j->st = BNDL_OK;
+  for (int rep = 0; rep < 200 && j->st == BNDL_OK; rep++) {
+    size_t len = 0;
+    for (int k = 0; k < j->n && j->st == BNDL_OK; k++) {
+      j->st = bndl_tokenize(j->t, j->texts[k], strlen(j->texts[k]), &l);
+      for (size_t i = 0; i < l.n && len + l.tokens[i].length + 8 < sizeof j->out; i++)
+        len += (size_t)snprintf(j->out + len, sizeof j->out - len, "%s%s ", l.tokens[i].negated ? "NOT_" : "",
+                                l.tokens[i].text);
+    }
+    j->len = len;
+  }
+  bndl_token_list_free(&l);
+  return NULL;
+}
+
+/* One tokenizer, four threads, one list each: the same tokens as one thread. */
+static void test_threads(void **state) {
+  (void)state;
+  static const char *const texts[] = {"这个手机质量很好，但是电池不耐用。", "I don't like it :( 😀",
+                                      "不是很满意，下次不会再买了", "Ｆｕｌｌ－ｗｉｄｔｈ ＯＫ！ 好评"};
+  bndl_tokenizer *t = make_tokenizer(0, 1, 0);
+  static const char *const words[] = {"手机", "质量", "电池", "耐用", "满意"};
+  add(t, words, 5);
+  thread_job *jobs = calloc(5, sizeof *jobs);
+  for (int k = 0; k < 5; k++) {
+    jobs[k].t = t;
+    jobs[k].texts = texts;
+    jobs[k].n = 4;
+  }
+  tokenize_all(&jobs[4]);
+  pthread_t th[4];
+  for (int k = 0; k < 4; k++)
+    assert_int_equal(pthread_create(&th[k], NULL, tokenize_all, &jobs[k]), 0);
+  for (int k = 0; k < 4; k++)
+    pthread_join(th[k], NULL);
+  for (int k = 0; k < 4; k++) {
+    assert_int_equal(jobs[k].st, BNDL_OK);
+    assert_int_equal(jobs[k].len, jobs[4].len);
+    assert_memory_equal(jobs[k].out, jobs[4].out, jobs[4].len);
+  }
+  free(jobs);
+  bndl_tokenizer_free(t);
+}
+
 static void test_public_tokenize(void **state) {
   (void)state;
   bndl_context *ctx = test_context(&g_counter, 1);
@@ -666,6 +808,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_learn_edge_cases, setup, teardown),
       cmocka_unit_test_setup_teardown(test_lexicon_seed, setup, teardown),
       cmocka_unit_test_setup_teardown(test_learn_allocation_failures, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_random_text, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
       cmocka_unit_test_setup_teardown(test_public_tokenize, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
