@@ -69,6 +69,7 @@
 #include "text/tokenize.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/alloc.h"
@@ -675,6 +676,58 @@ bndl_status bndl_tokenizer_add_learnt(bndl_tokenizer *t, const bndl_learnt_words
   update_costs(t);
   if (added != NULL)
     *added = n_added;
+  return st;
+}
+
+typedef struct word_ref {
+  const char *key;
+  uint32_t len;
+} word_ref;
+
+static int word_ref_order(const void *pa, const void *pb) {
+  const word_ref *a = pa, *b = pb;
+  uint32_t n = a->len < b->len ? a->len : b->len;
+  int c = memcmp(a->key, b->key, n);
+  return c != 0 ? c : (a->len > b->len) - (a->len < b->len);
+}
+
+bndl_status bndl_tokenizer_for_each_word(const bndl_tokenizer *t, bndl_tokenizer_word_fn fn, void *user_data) {
+  size_t n = 0;
+  for (size_t k = 0; k < t->cap; k++)
+    n += t->slots[k].len != 0 && (t->slots[k].flags & W_ZH);
+  word_ref *refs = bndl_alloc_array(&t->alloc, n ? n : 1, sizeof *refs);
+  if (refs == NULL)
+    return BNDL_ERR_OUT_OF_MEMORY;
+  bndl_status st = BNDL_OK;
+  n = 0;
+  for (size_t k = 0; k < t->cap; k++)
+    if (t->slots[k].len != 0 && (t->slots[k].flags & W_ZH))
+      refs[n++] = (word_ref){t->keys + t->slots[k].key, t->slots[k].len};
+  qsort(refs, n, sizeof *refs, word_ref_order);
+  for (size_t k = 0; k < n && st == BNDL_OK; k++)
+    st = fn(refs[k].key, refs[k].len, bndl_tokenizer_word_count(t, refs[k].key, refs[k].len), user_data);
+  bndl_free(&t->alloc, refs);
+  return st;
+}
+
+bndl_status bndl_tokenizer_set_words(bndl_tokenizer *t, const char *const *words, const int64_t *counts, int64_t n) {
+  if (n < 0 || (n > 0 && (words == NULL || counts == NULL)))
+    return bndl_fail(BNDL_ERR_INVALID_ARGUMENT, "bndl_tokenizer_set_words: %lld words at %p, counts at %p",
+                     (long long)n, (const void *)words, (const void *)counts);
+  bndl_status st = BNDL_OK;
+  for (int64_t k = 0; k < n && st == BNDL_OK; k++) {
+    if (words[k] == NULL || counts[k] < 0) {
+      st = bndl_fail(BNDL_ERR_INVALID_ARGUMENT, "bndl_tokenizer_set_words: word %lld is NULL or its count negative",
+                     (long long)k);
+      break;
+    }
+    size_t len = strlen(words[k]);
+    st = add_zh_word(t, words[k], len, 0, 0);
+    dict_slot *e = dict_find(t, words[k], len, hash_bytes(words[k], len));
+    if (st == BNDL_OK && e != NULL && (e->flags & W_ZH))
+      e->count = counts[k];
+  }
+  update_costs(t);
   return st;
 }
 

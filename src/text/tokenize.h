@@ -61,6 +61,14 @@ bndl_status bndl_tokenizer_add_words(bndl_tokenizer *t, const char *const *words
 int bndl_tokenizer_has_word(const bndl_tokenizer *t, const char *word, size_t length);
 /* The count of a dictionary word (what its cost comes from); -1 when it is not one. */
 int64_t bndl_tokenizer_word_count(const bndl_tokenizer *t, const char *word, size_t length);
+/* Saving and restoring a dictionary (a trained model keeps the one it was trained with):
+ * for_each_word calls fn for every Chinese word with its count, in byte order; a new
+ * tokenizer given that list by set_words, which sets counts exactly (adding the words
+ * that are new), segments exactly as the one the list came from. A non-OK return of fn
+ * stops the walk and is returned. */
+typedef bndl_status (*bndl_tokenizer_word_fn)(const char *word, size_t length, int64_t count, void *user_data);
+bndl_status bndl_tokenizer_for_each_word(const bndl_tokenizer *t, bndl_tokenizer_word_fn fn, void *user_data);
+bndl_status bndl_tokenizer_set_words(bndl_tokenizer *t, const char *const *words, const int64_t *counts, int64_t n);
 
 /* ---- learning the dictionary from a corpus (build phase; word_learn.c) ---------- */
 

@@ -607,6 +607,55 @@ static void test_learn_allocation_failures(void **state) {
   free_corpus(texts, n);
 }
 
+typedef struct word_dump {
+  char **words;
+  int64_t *counts;
+  int64_t n, cap;
+} word_dump;
+
+static bndl_status collect_word(const char *word, size_t length, int64_t count, void *user_data) {
+  word_dump *d = user_data;
+  if (d->n == d->cap) {
+    d->cap = d->cap ? 2 * d->cap : 64;
+    d->words = realloc(d->words, (size_t)d->cap * sizeof *d->words);
+    d->counts = realloc(d->counts, (size_t)d->cap * sizeof *d->counts);
+  }
+  d->words[d->n] = strndup(word, length);
+  d->counts[d->n++] = count;
+  return BNDL_OK;
+}
+
+/* A learnt dictionary saved as (word, count) and restored into a new tokenizer
+ * segments the corpus exactly as the original. */
+static void test_save_restore_dictionary(void **state) {
+  (void)state;
+  int64_t n = 2000;
+  char **texts = synthetic_corpus(n, 3);
+  bndl_tokenizer *t = make_tokenizer(0, 1, 0);
+  assert_int_equal(bndl_tokenizer_learn(t, (const char *const *)texts, NULL, n, 3), BNDL_OK);
+  word_dump d = {0};
+  assert_int_equal(bndl_tokenizer_for_each_word(t, collect_word, &d), BNDL_OK);
+  assert_true(d.n > 100);
+  for (int64_t k = 1; k < d.n; k++)
+    assert_true(strcmp(d.words[k - 1], d.words[k]) < 0);
+  bndl_tokenizer *r = make_tokenizer(0, 1, 0);
+  assert_int_equal(bndl_tokenizer_set_words(r, (const char *const *)d.words, d.counts, d.n), BNDL_OK);
+  for (int64_t k = 0; k < d.n; k++)
+    assert_int_equal(bndl_tokenizer_word_count(r, d.words[k], strlen(d.words[k])), d.counts[k]);
+  for (int64_t k = 0; k < n; k += 7) {
+    char first[8192];
+    snprintf(first, sizeof first, "%s", joined(t, texts[k]));
+    assert_string_equal(joined(r, texts[k]), first);
+  }
+  for (int64_t k = 0; k < d.n; k++)
+    free(d.words[k]);
+  free(d.words);
+  free(d.counts);
+  bndl_tokenizer_free(r);
+  bndl_tokenizer_free(t);
+  free_corpus(texts, n);
+}
+
 /* ---- random text and threads ----------------------------------------------------- */
 
 static size_t put_utf8(uint32_t cp, char *out) {
@@ -808,6 +857,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_learn_edge_cases, setup, teardown),
       cmocka_unit_test_setup_teardown(test_lexicon_seed, setup, teardown),
       cmocka_unit_test_setup_teardown(test_learn_allocation_failures, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_save_restore_dictionary, setup, teardown),
       cmocka_unit_test_setup_teardown(test_random_text, setup, teardown),
       cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
       cmocka_unit_test_setup_teardown(test_public_tokenize, setup, teardown),
