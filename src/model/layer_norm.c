@@ -2,7 +2,8 @@
  * layer_norm.c - layer norm over the last dimension (nn.LayerNorm semantics, eps a
  * parameter: see layers.h) and its gradient.
  *
- * Per row, in double: mean, biased variance, rstd = 1 / sqrt(var + eps); the cache keeps
+ * Per row, in double (four interleaved partial sums, fixed order): mean, biased
+ * variance (two passes), rstd = 1 / sqrt(var + eps); the cache keeps
  * xhat = (x - mean) rstd and rstd. Backward per row (g = gamma):
  *   dx = rstd (g dy - mean(g dy) - xhat mean(g dy xhat)),
  * rows in parallel; dgamma += sum_r dy xhat and dbeta += sum_r dy serially in row order.
@@ -30,19 +31,32 @@ typedef struct ln_job {
   float *y, *xhat, *rstd, *dx;
 } ln_job;
 
+/* sum_c x[c] (and sum_c (x[c] - shift)^2 when sq) in double, in four interleaved
+ * partial sums added in a fixed order: the same result every run, a quarter of the
+ * dependency chain of one running sum. */
+static double row_sum(const float *x, int64_t d, double shift, int sq) {
+  double acc[4] = {0, 0, 0, 0};
+  int64_t c = 0;
+  for (; c + 4 <= d; c += 4)
+    for (int q = 0; q < 4; q++) {
+      double v = (double)x[c + q] - shift;
+      acc[q] += sq ? v * v : v;
+    }
+  for (; c < d; c++) {
+    double v = (double)x[c] - shift;
+    acc[0] += sq ? v * v : v;
+  }
+  return (acc[0] + acc[1]) + (acc[2] + acc[3]);
+}
+
 static void ln_forward_rows(void *ud, int64_t begin, int64_t end) {
   const ln_job *j = ud;
   int64_t d = j->dim;
   for (int64_t r = begin; r < end; r++) {
     const float *x = j->x + r * d;
     float *y = j->y + r * d;
-    double mean = 0, var = 0;
-    for (int64_t c = 0; c < d; c++)
-      mean += x[c];
-    mean /= (double)d;
-    for (int64_t c = 0; c < d; c++)
-      var += (x[c] - mean) * (x[c] - mean);
-    var /= (double)d;
+    double mean = row_sum(x, d, 0.0, 0) / (double)d;
+    double var = row_sum(x, d, mean, 1) / (double)d;
     double rstd = 1.0 / sqrt(var + j->eps);
     for (int64_t c = 0; c < d; c++) {
       float xh = (float)((x[c] - mean) * rstd);
@@ -79,14 +93,14 @@ static void ln_backward_rows(void *ud, int64_t begin, int64_t end) {
   int64_t d = j->dim;
   for (int64_t r = begin; r < end; r++) {
     const float *dy = j->dy + r * d, *xh = j->xhat + r * d;
-    double m1 = 0, m2 = 0;
-    for (int64_t c = 0; c < d; c++) {
+    double a1[4] = {0, 0, 0, 0}, a2[4] = {0, 0, 0, 0};
+    for (int64_t c = 0; c < d; c++) { /* interleaved partial sums, as row_sum */
       double g = (double)dy[c] * j->gamma[c];
-      m1 += g;
-      m2 += g * xh[c];
+      a1[c & 3] += g;
+      a2[c & 3] += g * xh[c];
     }
-    m1 /= (double)d;
-    m2 /= (double)d;
+    double m1 = ((a1[0] + a1[1]) + (a1[2] + a1[3])) / (double)d;
+    double m2 = ((a2[0] + a2[1]) + (a2[2] + a2[3])) / (double)d;
     double rstd = j->rstd[r];
     float *dx = j->dx + r * d;
     for (int64_t c = 0; c < d; c++)
