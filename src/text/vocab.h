@@ -45,6 +45,12 @@ static inline const char *bndl_vocab_key(const bndl_vocab *v, int64_t id, size_t
   *len = (size_t)(v->off[id + 1] - v->off[id]);
   return v->bytes + v->off[id];
 }
+/* Asks the CPU to fetch the slot where a lookup of hash starts (a lookup is one cache
+ * miss at random in a large table; issuing several ahead overlaps them). */
+static inline void bndl_vocab_prefetch(const bndl_vocab *v, uint64_t hash) {
+  if (v->mask)
+    __builtin_prefetch(&v->slots[(size_t)hash & v->mask]);
+}
 /* Reserves room for n keys and `bytes` key bytes (one allocation each instead of many). */
 bndl_status bndl_vocab_reserve(bndl_vocab *v, int64_t n, size_t bytes);
 
