@@ -153,9 +153,9 @@ typedef enum bndl_key {
   BNDL_KEY_TEXT_NEGATION = 801,           /* I 0/1: mark tokens in a negation scope with "NOT_" (default 1) */
   BNDL_KEY_TEXT_STOPWORDS = 802,          /* I 0/1: drop stopwords (default 0; the classifier keeps them) */
   BNDL_KEY_TEXT_WORD_NGRAMS = 803,        /* I: longest word n-gram of the classifier's features (default 2) */
-  BNDL_KEY_TEXT_CHAR_NGRAMS = 804,        /* I: longest character n-gram (default 3; 0 = none) */
+  BNDL_KEY_TEXT_CHAR_NGRAMS = 804,        /* I: longest character n-gram, 3 at most with Chinese (default 5; 0 = none) */
   BNDL_KEY_TEXT_MIN_DF = 805,             /* I: fewest documents a feature must occur in (default 2) */
-  BNDL_KEY_TEXT_C = 806,                  /* F: inverse L2 regularisation strength of the classifier (default 4) */
+  BNDL_KEY_TEXT_C = 806,                  /* F: inverse L2 regularisation strength of the classifier (default 16) */
   BNDL_KEY_TEXT_CLASS_WEIGHT = 807,       /* S: none (default) or balanced */
   BNDL_KEY_TEXT_EPOCHS = 808,             /* I: training passes / solver iterations cap (default 50) */
   BNDL_KEY_TEXT_SEED = 809,               /* I: seed (default -1 = context seed) */

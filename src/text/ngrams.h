@@ -9,8 +9,14 @@
  *                token is not a feature and no n-gram spans one (n-grams stay inside a
  *                clause, as negation scopes do).
  *   char n-gram  'c' + n code points of the normalised text (below), n = 1..char_ngrams,
- *                crossing word boundaries (for Chinese the character 1-3 grams carry
- *                most of the signal, segmentation or not); a lone space is no feature.
+ *                taken inside each space-delimited run padded with a space on either
+ *                side (sklearn's char_wb: " good " gives " g", "goo", "od ", ...; none
+ *                spans two runs); a lone space is no feature. An n-gram holding a
+ *                Chinese ideograph has at most 3 characters (CJK_MAX_NGRAM: Chinese words
+ *                are 1-3 characters, and longer ones only cost time, ngrams.c), so for
+ *                Chinese the character 1-3 grams carry the signal, segmentation or not,
+ *                while alphabetic words get the longer n-grams that short English
+ *                reviews need.
  * Normalised text (char n-grams only): ASCII and full-width Latin folded to lower-case
  * half-width (U+FF01..U+FF5E -> U+0021..U+007E), every run of white space (ASCII, NBSP,
  * U+3000) one space, control characters, U+FEFF and zero-width spaces dropped, ends

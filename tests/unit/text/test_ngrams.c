@@ -115,12 +115,20 @@ static void test_char_keys(void **state) {
   /* U+FF21 (full-width A), b, two spaces, C, BOM, trailing newline -> "ab c" */
   const char *t = "\xEF\xBC\xA1" "b  C\xEF\xBB\xBF\n";
   assert_int_equal(bndl_ngram_keys_extract(&k, &o, &d.list, t, strlen(t)), BNDL_OK);
-  assert_string_equal(keys_text(&k), "ca|cab|cb|cb |c c|cc");
+  /* inside " ab " and " c ": the runs padded with a space, no n-gram across them */
+  assert_string_equal(keys_text(&k), "c a|ca|cab|cb|cb |c c|cc|cc ");
   /* Chinese: code points, not bytes; U+3000 is a space; leading spaces trimmed */
   const char *z = "\xE3\x80\x80" "很好吃";
   o.char_ngrams = 3;
   assert_int_equal(bndl_ngram_keys_extract(&k, &o, &d.list, z, strlen(z)), BNDL_OK);
-  assert_string_equal(keys_text(&k), "c很|c很好|c很好吃|c好|c好吃|c吃");
+  assert_string_equal(keys_text(&k), "c 很|c 很好|c很|c很好|c很好吃|c好|c好吃|c好吃 |c吃|c吃 ");
+  /* an n-gram with an ideograph stops at 3 characters; alphabetic ones go on */
+  o.char_ngrams = 4;
+  assert_int_equal(bndl_ngram_keys_extract(&k, &o, &d.list, "ab 很好", strlen("ab 很好")), BNDL_OK);
+  assert_string_equal(keys_text(&k), "c a|c ab|c ab |ca|cab|cab |cb|cb |c 很|c 很好|c很|c很好|c很好 |c好|c好 ");
+  o.char_ngrams = 5;
+  assert_int_equal(bndl_ngram_keys_extract(&k, &o, &d.list, "Good", 4), BNDL_OK);
+  assert_string_equal(keys_text(&k), "c g|c go|c goo|c good|cg|cgo|cgoo|cgood|cgood |co|coo|cood|cood |co|cod|cod |cd|cd ");
   /* words first, then characters */
   const char *w[] = {"~bad"};
   hand_tokens(&d, w, 1);
