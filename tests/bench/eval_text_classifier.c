@@ -3,7 +3,8 @@
  * on the review corpora of ../shared/data, on the split of text_eval_split.h.
  *
  *   eval_text_classifier [--threads N] [--data DIR] [--set KEY=VALUE]... [--valid]
- *                        [--cv K] [--dump-split FILE] [--verbose] [DATASET...]
+ *                        [--cv K] [--dump-split FILE] [--verbose] [--runs R] [--score-all]
+ *                        [DATASET...]
  *
  * DATASET: shopping (online_shopping_10_cats), waimai (waimai_10k), hotel
  * (ChnSentiCorp_htl_all), beauty (All_Beauty_5, rating >= 4 positive, <= 2 negative),
@@ -12,7 +13,7 @@
  * and scores the held-out 20% (bndl_text_model_predict_batch, p >= 0.5 is positive).
  * --valid evaluates on the validation part of the training positions instead (for
  * tuning: the held-out rows are never seen). --cv K adds K-fold cross-validation over all
- * rows (cells: 10 by default). --set applies config keys (text.c=8, ...). One JSON line
+ * rows (cells: 10 by default), over the training positions only with --valid. --set applies config keys (text.c=8, ...). One JSON line
  * per dataset:
  *
  *   {"dataset":"shopping","rows":62774,"train":50220,"test":12554,"accuracy":0.93,
@@ -22,6 +23,11 @@
  * for bench_text_vs_sklearn.py's check of its own copy of the shuffle. Links the static
  * library only to read review texts and ratings, which bundle.h does not expose.
  * --verbose prints the library's INFO log (the trainer's time split) to stderr.
+ * --score-all also scores every row of the file after training (score_all_s: the speed
+ * benchmark's "tokenize + score all reviews"); --runs R repeats training and scoring R
+ * times and reports the fastest (train_s, score_s, score_all_s) and the median times,
+ * and the CPU time of all threads (train_cpu_s, score_all_cpu_s: steadier than wall time
+ * on a shared machine).
  */
 #include <math.h>
 #include <stdio.h>
@@ -55,6 +61,12 @@ static void print_log(void *ud, bndl_log_level level, const char *message) {
   (void)ud;
   (void)level;
   fprintf(stderr, "%s\n", message);
+}
+
+static double cpu_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 static double now_s(void) {
@@ -98,13 +110,27 @@ static void labelled_rows(const bndl_dataset *ds, const source *s, rows *r) {
 }
 
 typedef struct result {
-  double accuracy, train_s, score_s;
+  double accuracy, train_s, score_s, score_all_s;
+  double train_med_s, score_all_med_s;
+  double train_cpu_s, score_all_cpu_s; /* CPU time of all threads, fastest run */
   int64_t features, n_train, n_test;
 } result;
 
-/* Trains on perm[tr_lo, tr_hi) minus [te_lo, te_hi), tests on perm[te_lo, te_hi). */
+static int by_value(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+static double median(double *v, int n) {
+  qsort(v, (size_t)n, sizeof *v, by_value);
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* Trains on perm[tr_lo, tr_hi) minus [te_lo, te_hi), tests on perm[te_lo, te_hi); with
+ * score_all > 0 also times scoring every row; `runs` repetitions (fastest and median
+ * times reported; the results are identical every time). */
 static result run(bndl_context *ctx, const bndl_config *cfg, const rows *r, const int64_t *perm, int64_t tr_lo,
-                  int64_t tr_hi, int64_t te_lo, int64_t te_hi) {
+                  int64_t tr_hi, int64_t te_lo, int64_t te_hi, int runs, int score_all) {
   int64_t n_tr = 0, n_te = te_hi - te_lo;
   const char **tt = malloc((size_t)(tr_hi - tr_lo + 1) * sizeof *tt);
   size_t *tl = malloc((size_t)(tr_hi - tr_lo + 1) * sizeof *tl);
@@ -126,22 +152,47 @@ static result run(bndl_context *ctx, const bndl_config *cfg, const rows *r, cons
   }
   result res;
   memset(&res, 0, sizeof res);
-  bndl_text_model *m;
-  double t0 = now_s();
-  die(bndl_text_model_train(ctx, tt, tl, ty, n_tr, cfg, &m), "bndl_text_model_train");
-  double t1 = now_s();
-  die(bndl_text_model_predict_batch(m, et, el, n_te, prob), "bndl_text_model_predict_batch");
-  double t2 = now_s();
-  int64_t correct = 0;
-  for (int64_t k = 0; k < n_te; k++)
-    correct += (prob[k] >= 0.5) == (r->label[perm[te_lo + k]] == 1);
-  res.accuracy = n_te ? (double)correct / (double)n_te : NAN;
-  res.train_s = t1 - t0;
-  res.score_s = t2 - t1;
-  res.features = m->vocab.n;
+  double *all = score_all ? malloc((size_t)(r->n + 1) * sizeof *all) : NULL;
+  double t_train[64], t_all[64];
+  if (runs > 64)
+    runs = 64;
+  for (int rep = 0; rep < runs; rep++) {
+    bndl_text_model *m;
+    double c0 = cpu_s(), t0 = now_s();
+    die(bndl_text_model_train(ctx, tt, tl, ty, n_tr, cfg, &m), "bndl_text_model_train");
+    double t1 = now_s(), c1 = cpu_s();
+    die(bndl_text_model_predict_batch(m, et, el, n_te, prob), "bndl_text_model_predict_batch");
+    double t2 = now_s();
+    double c2 = cpu_s();
+    if (score_all)
+      die(bndl_text_model_predict_batch(m, r->text, r->len, r->n, all), "bndl_text_model_predict_batch");
+    double t3 = now_s(), c3 = cpu_s();
+    if (rep == 0 || c1 - c0 < res.train_cpu_s)
+      res.train_cpu_s = c1 - c0;
+    if (rep == 0 || c3 - c2 < res.score_all_cpu_s)
+      res.score_all_cpu_s = c3 - c2;
+    t_train[rep] = t1 - t0;
+    t_all[rep] = t3 - t2;
+    if (rep == 0 || t1 - t0 < res.train_s)
+      res.train_s = t1 - t0;
+    if (rep == 0 || t2 - t1 < res.score_s)
+      res.score_s = t2 - t1;
+    if (rep == 0 || t3 - t2 < res.score_all_s)
+      res.score_all_s = t3 - t2;
+    if (rep == 0) {
+      int64_t correct = 0;
+      for (int64_t k = 0; k < n_te; k++)
+        correct += (prob[k] >= 0.5) == (r->label[perm[te_lo + k]] == 1);
+      res.accuracy = n_te ? (double)correct / (double)n_te : NAN;
+      res.features = m->vocab.n;
+    }
+    bndl_text_model_free(m);
+  }
+  res.train_med_s = median(t_train, runs);
+  res.score_all_med_s = median(t_all, runs);
   res.n_train = n_tr;
   res.n_test = n_te;
-  bndl_text_model_free(m);
+  free(all);
   free(tt);
   free(tl);
   free(ty);
@@ -152,7 +203,7 @@ static result run(bndl_context *ctx, const bndl_config *cfg, const rows *r, cons
 }
 
 int main(int argc, char **argv) {
-  int threads = 2, valid = 0, cv = -1, verbose = 0;
+  int threads = 2, valid = 0, cv = -1, verbose = 0, runs = 1, score_all = 0;
   const char *data = BNDL_SHARED_DATA_DIR, *dump = NULL;
   const char *sets[MAX_SETS];
   int n_sets = 0;
@@ -167,6 +218,10 @@ int main(int argc, char **argv) {
       sets[n_sets++] = argv[++i];
     else if (strcmp(argv[i], "--verbose") == 0)
       verbose = 1;
+    else if (strcmp(argv[i], "--score-all") == 0)
+      score_all = 1;
+    else if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc)
+      runs = atoi(argv[++i]) > 0 ? atoi(argv[i]) : 1;
     else if (strcmp(argv[i], "--valid") == 0)
       valid = 1;
     else if (strcmp(argv[i], "--cv") == 0 && i + 1 < argc)
@@ -231,14 +286,16 @@ int main(int argc, char **argv) {
       dump = NULL;
     }
     int64_t n_train = text_eval_n_train(r.n);
-    result res = valid ? run(ctx, cfg, &r, perm, 0, n_train, text_eval_n_train(n_train), n_train)
-                       : run(ctx, cfg, &r, perm, 0, r.n, n_train, r.n);
+    result res = valid ? run(ctx, cfg, &r, perm, 0, n_train, text_eval_n_train(n_train), n_train, runs, score_all)
+                       : run(ctx, cfg, &r, perm, 0, r.n, n_train, r.n, runs, score_all);
     int k_folds = cv >= 0 ? cv : s->cv_default;
     double cv_acc = NAN, cv_min = NAN, cv_max = NAN;
     if (k_folds >= 2) {
       double sum = 0;
       for (int f = 0; f < k_folds; f++) {
-        result fr = run(ctx, cfg, &r, perm, 0, r.n, f * r.n / k_folds, (f + 1) * r.n / k_folds);
+        /* with --valid, the folds cut the training positions only */
+        int64_t span = valid ? n_train : r.n;
+        result fr = run(ctx, cfg, &r, perm, 0, span, f * span / k_folds, (f + 1) * span / k_folds, 1, 0);
         sum += fr.accuracy;
         cv_min = f == 0 || fr.accuracy < cv_min ? fr.accuracy : cv_min;
         cv_max = f == 0 || fr.accuracy > cv_max ? fr.accuracy : cv_max;
@@ -257,6 +314,10 @@ int main(int argc, char **argv) {
       printf("\"cv_accuracy\":%.4f,\"cv_min\":%.4f,\"cv_max\":%.4f", cv_acc, cv_min, cv_max);
     else
       printf("\"cv_accuracy\":null");
+    if (score_all)
+      printf(",\"runs\":%d,\"train_median_s\":%.3f,\"score_all_s\":%.3f,\"score_all_median_s\":%.3f,"
+             "\"train_cpu_s\":%.3f,\"score_all_cpu_s\":%.3f",
+             runs, res.train_med_s, res.score_all_s, res.score_all_med_s, res.train_cpu_s, res.score_all_cpu_s);
     printf(",\"threads\":%d,\"settings\":\"", threads);
     for (int i = 0; i < n_sets; i++)
       printf("%s%s", i ? " " : "", sets[i]);
