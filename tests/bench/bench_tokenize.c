@@ -225,7 +225,11 @@ int main(int argc, char **argv) {
     for (int with_lex = 0; with_lex <= (lex != NULL); with_lex++) {
       die(bndl_tokenizer_new(a, &opt, with_lex ? lex : NULL, &t), "tokenizer");
       t0 = now_s();
-      die(bndl_tokenizer_learn(t, c.text, c.len, c.n, learn), "bndl_tokenizer_learn");
+      /* bndl_tokenizer_learn's steps, with the thresholds given here */
+      die(bndl_text_learn_words(a, c.text, c.len, c.n, &o, &w), "learn");
+      die(bndl_tokenizer_add_learnt(t, &w, NULL), "add_learnt");
+      bndl_learnt_words_free(&w);
+      die(bndl_tokenizer_reestimate(t, c.text, c.len, c.n, 2), "reestimate");
       printf("%s + learnt: bndl_tokenizer_learn %.3f s\n", with_lex ? "lexicon" : "built-in", now_s() - t0);
       run(with_lex ? "lex+learn" : "learn", t, &c, repeat, show, a);
       for (int k = 0; k < n_probe; k++)

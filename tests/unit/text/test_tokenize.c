@@ -20,7 +20,6 @@
 
 #include <cmocka.h>
 
-#include "core/alloc.h"
 #include "core/error.h"
 #include "data/utf8.h"
 #include "test_support.h"
@@ -747,7 +746,7 @@ typedef struct thread_job {
 static void *tokenize_all(void *arg) {
   thread_job *j = arg;
   bndl_token_list l;
-  bndl_token_list_init(&l, bndl_default_allocator()); /* the counting allocator is not thread-safe */
+  bndl_token_list_init(&l, &g_alloc);
   j->len = 0;
   j->st = BNDL_OK;
   for (int rep = 0; rep < 200 && j->st == BNDL_OK; rep++) {
