@@ -744,8 +744,8 @@ typedef struct kept_key {
 
 /* Vocabulary order: document frequency descending, then first appearance (unique). The
  * frequent features then have small ids, so the solver's gathers from w (one per
- * non-zero) mostly hit a small, cached head of it: 1.6x fewer cycles in TRON's row pass
- * on online_shopping than first-appearance order. */
+ * non-zero) mostly hit a small, cached head of it: TRON on online_shopping took 1.4 s
+ * instead of 2.6 s (one thread) with first-appearance order. */
 static int by_df_then_first(const void *x, const void *y) {
   const kept_key *a = x, *b = y;
   if (a->df != b->df)
