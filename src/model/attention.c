@@ -6,7 +6,10 @@
  * block of q for sequence b is the len x dh matrix at qkv + b len 3dim + h dh with
  * leading dimension 3 dim, so heads are read in place, never copied. Scores and
  * probabilities are batch x heads x len x len. Each of the GEMMs runs once per head,
- * batched over the sequences (stride len 3dim, len dim or heads len len).
+ * batched over the sequences (stride len 3dim, len dim or heads len len). The two
+ * products with K^T (scores) and V^T (backward) read a per-head transposed copy
+ * (rows x dim, O(rows x dim) to make) instead of a transposed operand: the ref provider
+ * runs a transposed B as dot products, 5-9x slower than its plain path.
  */
 #include <math.h>
 #include <string.h>
@@ -94,6 +97,21 @@ static void softmax_backward(void *ud, int64_t begin, int64_t end) {
   }
 }
 
+/* The K (off = dim) or V (off = 2 dim) blocks of qkv, transposed per sequence and head:
+ * dst[((b heads + h) dh + k) len + t] = qkv[(b len + t) 3dim + off + h dh + k], so the
+ * products that need K^T or V^T have no transposed operand (see the file comment). */
+static void transpose_heads(const float *qkv, int64_t off, int64_t batch, int64_t len, int64_t d, int64_t h,
+                            float *dst) {
+  int64_t dh = d / h;
+  for (int64_t b = 0; b < batch; b++)
+    for (int64_t t = 0; t < len; t++) {
+      const float *src = qkv + (b * len + t) * 3 * d + off;
+      for (int64_t hd = 0; hd < h; hd++)
+        for (int64_t k = 0; k < dh; k++)
+          dst[((b * h + hd) * dh + k) * len + t] = src[hd * dh + k];
+    }
+}
+
 bndl_status bndl_nn_attention_forward(const bndl_nn *nn, const bndl_nn_attention *a, int64_t batch, int64_t len,
                                       const float *x, const uint8_t *valid, float *y, bndl_nn_attention_cache *cache) {
   int64_t d = a->dim, h = a->heads, dh = d / h, rows = batch * len, tt = len * len;
@@ -105,9 +123,15 @@ bndl_status bndl_nn_attention_forward(const bndl_nn *nn, const bndl_nn_attention
   if (qkv == NULL || prob == NULL || ctx == NULL)
     return BNDL_ERR_OUT_OF_MEMORY;
   BNDL_TRY(bndl_nn_linear_forward(nn, &a->in_proj, rows, x, qkv));
+  bndl_nn_mark mk = bndl_nn_arena_mark(nn->arena);
+  float *kt = bndl_nn_arena_floats(nn->arena, rows * d);
+  if (kt == NULL)
+    return BNDL_ERR_OUT_OF_MEMORY;
+  transpose_heads(qkv, d, batch, len, d, h, kt);
   for (int64_t hd = 0; hd < h; hd++)
-    BNDL_TRY(bndl_nn_gemm_batched(nn, 0, 1, len, len, dh, batch, scale, qkv + hd * dh, 3 * d, len * 3 * d,
-                                  qkv + d + hd * dh, 3 * d, len * 3 * d, 0.0f, prob + hd * tt, len, h * tt));
+    BNDL_TRY(bndl_nn_gemm_batched(nn, 0, 0, len, len, dh, batch, scale, qkv + hd * dh, 3 * d, len * 3 * d,
+                                  kt + hd * dh * len, len, h * dh * len, 0.0f, prob + hd * tt, len, h * tt));
+  bndl_nn_arena_release(nn->arena, mk);
   mask_job mj = {h, len, a->causal, valid, prob, NULL};
   int64_t grain = bndl_nn_grain(len);
   BNDL_TRY(bndl_nn_for_rows(nn, batch * h * len, grain, mask_scores, &mj));
@@ -148,13 +172,15 @@ bndl_status bndl_nn_attention_backward(const bndl_nn *nn, const bndl_nn_attentio
   float *dctx = bndl_nn_arena_floats(nn->arena, rows * d);
   float *dqkv = bndl_nn_arena_floats(nn->arena, rows * 3 * d);
   float *dp = bndl_nn_arena_floats(nn->arena, batch * h * tt);
-  if (dctx == NULL || dqkv == NULL || dp == NULL)
+  float *vt = bndl_nn_arena_floats(nn->arena, rows * d);
+  if (dctx == NULL || dqkv == NULL || dp == NULL || vt == NULL)
     return BNDL_ERR_OUT_OF_MEMORY;
   BNDL_TRY(bndl_nn_linear_backward(nn, &a->out_proj, rows, c->ctx, dy, dctx));
+  transpose_heads(c->qkv, 2 * d, batch, len, d, h, vt);
   for (int64_t hd = 0; hd < h; hd++) {
     /* d(dropped P) = dctx_h V_h^T;  dV_h = (dropped P)^T dctx_h */
-    BNDL_TRY(bndl_nn_gemm_batched(nn, 0, 1, len, len, dh, batch, 1.0f, dctx + hd * dh, d, len * d,
-                                  c->qkv + 2 * d + hd * dh, 3 * d, len * 3 * d, 0.0f, dp + hd * tt, len, h * tt));
+    BNDL_TRY(bndl_nn_gemm_batched(nn, 0, 0, len, len, dh, batch, 1.0f, dctx + hd * dh, d, len * d,
+                                  vt + hd * dh * len, len, h * dh * len, 0.0f, dp + hd * tt, len, h * tt));
     BNDL_TRY(bndl_nn_gemm_batched(nn, 1, 0, len, dh, len, batch, 1.0f, c->dprob + hd * tt, len, h * tt,
                                   dctx + hd * dh, d, len * d, 0.0f, dqkv + 2 * d + hd * dh, 3 * d, len * 3 * d));
   }
