@@ -6,6 +6,11 @@
  * and every norm treat (w, b) as one vector; the regulariser and, without a bias, the
  * bias entry of every gradient and Hessian product are handled at the ends.
  *
+ * Hessian-vector products gather the CG direction rounded to float (half the bytes of a
+ * random gather; online_shopping: 2.06 -> 1.6 s for 45 CG steps on one thread): CG only
+ * needs H v approximately, while f and the gradient, which decide the solution, are
+ * computed in double from w itself.
+ *
  * Determinism: row work is cut into fixed blocks of ROW_BLOCK rows and column work into
  * fixed blocks of COL_BLOCK columns, independent of the thread count; a task writes only
  * its own rows' or columns' results and its block's partial sums, and partial sums are
@@ -36,6 +41,7 @@ typedef struct lr {
   double *z;       /* margins at the last point evaluated */
   double *D;       /* C c_i s_i (1 - s_i) at the current point */
   double *t;       /* per-example scratch */
+  float *vf;       /* H v's direction rounded to float: half the bytes to gather */
   double *partial; /* one partial sum per row block */
   int64_t n_row_blocks, n_col_blocks;
   /* operands of the current parallel step */
@@ -152,13 +158,14 @@ static bndl_status hv_rows_task(void *ud, int64_t task, int32_t worker) {
   lr *p = ud;
   const bndl_csr *X = p->X;
   const double *v = p->v;
+  const float *vf = p->vf;
   int64_t lo, hi;
   row_range(p, task, &lo, &hi);
   double sum = 0;
   for (int64_t i = lo; i < hi; i++) {
     double s = v[p->d];
     for (int64_t k = X->indptr[i]; k < X->indptr[i + 1]; k++)
-      s += (double)X->val[k] * v[X->idx[k]];
+      s += (double)X->val[k] * (double)vf[X->idx[k]];
     p->t[i] = p->D[i] * s;
     sum += p->t[i];
   }
@@ -169,6 +176,8 @@ static bndl_status hv_rows_task(void *ud, int64_t task, int32_t worker) {
 /* out = H v. */
 static bndl_status hv(lr *p, const double *v, double *out) {
   p->v = v;
+  for (int64_t j = 0; j < p->d; j++)
+    p->vf[j] = (float)v[j];
   BNDL_TRY(bndl_parallel_for(p->ctx, p->n_row_blocks, hv_rows_task, p));
   double hb = sum_partials(p);
   p->out = out;
@@ -258,6 +267,7 @@ static void lr_free(lr *p) {
   bndl_free(p->a, p->D);
   bndl_free(p->a, p->t);
   bndl_free(p->a, p->partial);
+  bndl_free(p->a, p->vf);
 }
 
 static bndl_status lr_init(lr *p, bndl_context *ctx, const bndl_csr *X, const int8_t *y, const double *c, double C,
@@ -279,7 +289,8 @@ static bndl_status lr_init(lr *p, bndl_context *ctx, const bndl_csr *X, const in
   p->D = bndl_alloc_array(p->a, n1, sizeof *p->D);
   p->t = bndl_alloc_array(p->a, n1, sizeof *p->t);
   p->partial = bndl_zalloc_array(p->a, (size_t)p->n_row_blocks + 1, sizeof *p->partial);
-  if (!p->z || !p->D || !p->t || !p->partial) {
+  p->vf = bndl_alloc_array(p->a, (size_t)p->d + 1, sizeof *p->vf);
+  if (!p->z || !p->D || !p->t || !p->partial || !p->vf) {
     lr_free(p);
     return BNDL_ERR_OUT_OF_MEMORY;
   }
