@@ -655,6 +655,55 @@ static void test_save_restore_dictionary(void **state) {
   free_corpus(texts, n);
 }
 
+/* Long CJK runs cut into windows: over random text from a small alphabet with a random
+ * dictionary, the tokens cover every character exactly as the rules say: each token
+ * starts where the previous one ended, or one character earlier when both are bigrams
+ * of one uncovered stretch; nothing is lost or repeated at a window cut. */
+static void test_window_cuts(void **state) {
+  (void)state;
+  static const char *const alphabet[] = {"手", "机", "质", "量", "好", "电", "池", "屏", "幕", "快"};
+  uint64_t x = 99;
+  for (int round = 0; round < 20; round++) {
+    bndl_tokenizer *t = make_tokenizer(0, 0, 0);
+    char *words[40];
+    for (int w = 0; w < 40; w++) {
+      int len = 2 + (int)(lcg_next(&x) % 5);
+      words[w] = malloc(3 * (size_t)len + 1);
+      for (int c = 0; c < len; c++)
+        memcpy(words[w] + 3 * c, alphabet[lcg_next(&x) % 10], 3);
+      words[w][3 * len] = '\0';
+    }
+    assert_int_equal(bndl_tokenizer_add_words(t, (const char *const *)words, NULL, 40), BNDL_OK);
+    size_t chars = 1000 + lcg_next(&x) % 3000, len = 3 * chars;
+    char *text = malloc(len + 1);
+    for (size_t c = 0; c < chars; c++)
+      memcpy(text + 3 * c, alphabet[lcg_next(&x) % 10], 3);
+    text[len] = '\0';
+    bndl_token_list l;
+    bndl_token_list_init(&l, &g_alloc);
+    assert_int_equal(bndl_tokenize(t, text, len, &l), BNDL_OK);
+    size_t end = 0;
+    for (size_t k = 0; k < l.n; k++) {
+      const bndl_token *tok = &l.tokens[k];
+      assert_int_equal(tok->kind, BNDL_TOKEN_CJK);
+      assert_memory_equal(tok->text, text + tok->offset, tok->length);
+      int bigram = !bndl_tokenizer_has_word(t, tok->text, tok->length);
+      if (bigram && k > 0 && !bndl_tokenizer_has_word(t, l.tokens[k - 1].text, l.tokens[k - 1].length) &&
+          l.tokens[k - 1].length == 6)
+        assert_int_equal(tok->offset, end - 3);
+      else
+        assert_int_equal(tok->offset, end);
+      end = tok->offset + tok->length;
+    }
+    assert_int_equal(end, len);
+    bndl_token_list_free(&l);
+    free(text);
+    for (int w = 0; w < 40; w++)
+      free(words[w]);
+    bndl_tokenizer_free(t);
+  }
+}
+
 /* ---- random text and threads ----------------------------------------------------- */
 
 static size_t put_utf8(uint32_t cp, char *out) {
@@ -857,6 +906,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_lexicon_seed, setup, teardown),
       cmocka_unit_test_setup_teardown(test_learn_allocation_failures, setup, teardown),
       cmocka_unit_test_setup_teardown(test_save_restore_dictionary, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_window_cuts, setup, teardown),
       cmocka_unit_test_setup_teardown(test_random_text, setup, teardown),
       cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
       cmocka_unit_test_setup_teardown(test_public_tokenize, setup, teardown),
