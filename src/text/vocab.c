@@ -10,32 +10,54 @@
 
 enum { VOCAB_MAX = INT32_MAX - 1 };
 
-/* 8 bytes at a time, each word mixed by a multiply and xor-shift, then a final
- * avalanche (the splitmix64 finaliser): fast on the short keys n-grams make, and good
- * enough for linear probing. */
-static inline uint64_t mix(uint64_t h) {
-  h ^= h >> 31;
-  h *= 0x7fb5d329728ea185ull;
-  h ^= h >> 27;
-  h *= 0x81dadef4bc2dd44dull;
-  h ^= h >> 33;
-  return h;
+/* wyhash's folded 128-bit multiply (Wang Yi): the high and low halves of a * b, xored. */
+static inline uint64_t mum(uint64_t a, uint64_t b) {
+  __extension__ typedef unsigned __int128 u128;
+  u128 r = (u128)a * b;
+  return (uint64_t)r ^ (uint64_t)(r >> 64);
 }
 
-uint64_t bndl_vocab_hash(const char *key, size_t len) {
-  uint64_t h = 0x9E3779B97F4A7C15ull ^ (len * 0xff51afd7ed558ccdull);
-  size_t i = 0;
-  for (; i + 8 <= len; i += 8) {
-    uint64_t w;
-    memcpy(&w, key + i, 8);
-    h = (h ^ mix(w)) * 0x9E3779B97F4A7C15ull;
+static inline uint64_t r8(const char *p) {
+  uint64_t w;
+  memcpy(&w, p, 8);
+  return w;
+}
+
+static inline uint64_t r4(const char *p) {
+  uint32_t w;
+  memcpy(&w, p, 4);
+  return w;
+}
+
+/* wyhash's reads and mixing (final version 4): keys up to 16 bytes are read as two
+ * overlapping pairs of 4-byte words (no variable-length copy), longer ones 16 bytes per
+ * folded multiply; n-gram keys are mostly 2-16 bytes, so a key costs two multiplies. */
+uint64_t bndl_vocab_hash(const char *p, size_t len) {
+  const uint64_t s0 = 0xa0761d6478bd642full, s1 = 0xe7037ed1a0b428dbull, s2 = 0x8ebc6af09c88c6e3ull;
+  uint64_t seed = s0, a, b;
+  if (len <= 16) {
+    if (len >= 4) {
+      size_t q = (len >> 3) << 2;
+      a = (r4(p) << 32) | r4(p + q);
+      b = (r4(p + len - 4) << 32) | r4(p + len - 4 - q);
+    } else if (len > 0) {
+      a = ((uint64_t)(unsigned char)p[0] << 16) | ((uint64_t)(unsigned char)p[len >> 1] << 8) |
+          (unsigned char)p[len - 1];
+      b = 0;
+    } else {
+      a = b = 0;
+    }
+  } else {
+    size_t i = len;
+    while (i > 16) {
+      seed = mum(r8(p) ^ s1, r8(p + 8) ^ seed);
+      p += 16;
+      i -= 16;
+    }
+    a = r8(p + i - 16);
+    b = r8(p + i - 8);
   }
-  if (i < len) {
-    uint64_t w = 0;
-    memcpy(&w, key + i, len - i);
-    h = (h ^ mix(w ^ 0xA5)) * 0x9E3779B97F4A7C15ull;
-  }
-  return mix(h);
+  return mum(mum(a ^ s1, b ^ seed) ^ s2, (uint64_t)len ^ s1);
 }
 
 void bndl_vocab_init(bndl_vocab *v, const bndl_allocator *a) {
