@@ -815,12 +815,9 @@ bndl_status bndl_tfidf_fit(bndl_context *ctx, const bndl_ngram_options *o, int64
     shard *sh = &shards[kept[i].shard];
     const block *b = &blocks[kept[i].first >> 32];
     uint32_t lid = (uint32_t)kept[i].first;
-    int64_t id;
-    int added;
-    BNDL_TRY_GOTO(st, bndl_vocab_insert(vocab, b->kbytes + b->koff[lid], (size_t)(b->koff[lid + 1] - b->koff[lid]),
-                                        b->khash[lid], &id, &added), fail);
-    if (!added) /* only two keys with equal bytes and different hashes could get here */
-      BNDL_TRY_GOTO(st, bndl_fail(BNDL_ERR_INTERNAL, "feature key hashed twice"), fail);
+    int64_t id; /* distinct hashes, so distinct keys: no lookup needed */
+    BNDL_TRY_GOTO(st, bndl_vocab_append_new(vocab, b->kbytes + b->koff[lid],
+                                            (size_t)(b->koff[lid + 1] - b->koff[lid]), b->khash[lid], &id), fail);
     sh->final[kept[i].sid] = (int32_t)id;
     idf[id] = bndl_idf(sh->df[kept[i].sid], n);
   }

@@ -172,6 +172,12 @@ bndl_status bndl_vocab_insert(bndl_vocab *v, const char *key, size_t len, uint64
     *id = found;
     return BNDL_OK;
   }
+  BNDL_TRY(bndl_vocab_append_new(v, key, len, hash, id));
+  *added = 1;
+  return BNDL_OK;
+}
+
+bndl_status bndl_vocab_append_new(bndl_vocab *v, const char *key, size_t len, uint64_t hash, int64_t *id) {
   if (v->n >= VOCAB_MAX)
     return bndl_fail(BNDL_ERR_LIMIT, "more than %d distinct features", VOCAB_MAX);
   if (v->mask == 0 || (size_t)(v->n + 1) * 2 > v->mask + 1)
@@ -198,6 +204,5 @@ bndl_status bndl_vocab_insert(bndl_vocab *v, const char *key, size_t len, uint64
     i = (i + 1) & v->mask;
   v->slots[i] = slot_of(hash, nid);
   *id = nid;
-  *added = 1;
   return BNDL_OK;
 }

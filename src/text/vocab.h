@@ -41,6 +41,8 @@ int64_t bndl_vocab_find(const bndl_vocab *v, const char *key, size_t len, uint64
 /* Id of key, inserted at the end when absent (*added = 1 then). OUT_OF_MEMORY, or LIMIT
  * past 2^31 - 2 keys. */
 bndl_status bndl_vocab_insert(bndl_vocab *v, const char *key, size_t len, uint64_t hash, int64_t *id, int *added);
+/* Appends a key the caller knows is absent (no lookup; building from distinct keys). */
+bndl_status bndl_vocab_append_new(bndl_vocab *v, const char *key, size_t len, uint64_t hash, int64_t *id);
 static inline const char *bndl_vocab_key(const bndl_vocab *v, int64_t id, size_t *len) {
   *len = (size_t)(v->off[id + 1] - v->off[id]);
   return v->bytes + v->off[id];
