@@ -204,7 +204,7 @@ bndl_status bndl_secfile_any_array(const bndl_secfile *f, const bndl_secfile_kin
 
 bndl_status bndl_secfile_array(const bndl_secfile *f, const bndl_secfile_kind *k, uint32_t tag, uint64_t count,
                                size_t elem, const void **out) {
-  uint64_t have;
+  uint64_t have = 0;
   BNDL_TRY(bndl_secfile_any_array(f, k, tag, elem, out, &have));
   if (have != count) {
     char t[5];
