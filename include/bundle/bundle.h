@@ -420,8 +420,9 @@ BNDL_API bndl_status bndl_lexicon_create(bndl_context *ctx, bndl_lexicon **out);
 /* Loads one lexicon file. format: "vader" (token, valence -4..4), "positive" and
  * "negative" (one word per line; lines starting with ';' are comments: Hu & Liu, NTUSD),
  * "hownet_positive", "hownet_negative", "hownet_degree" (HowNet layout with headers and
- * degree levels), "dutir" (DUTIR ontology TSV: polarity and intensity), "negation" (one
- * negator per line). Errors name the file and line. */
+ * degree levels), "hownet_opinion" (HowNet opinion words), "dutir" (DUTIR ontology TSV:
+ * polarity and intensity), "negation" (one negator per line). Errors name the file and
+ * line; a failed load leaves the lexicon as it was. */
 BNDL_API bndl_status bndl_lexicon_load(bndl_lexicon *lex, const char *path, const char *format);
 /* Loads every file of a folder laid out as ../shared/data/lexicons (known names only). */
 BNDL_API bndl_status bndl_lexicon_load_dir(bndl_lexicon *lex, const char *dir);
