@@ -88,7 +88,9 @@ typedef struct bndl_context_desc {
 
 /* ---- Configuration keys, grouped in ranges (append-only; names in bndl_config_key_name).
  * 100s context, 200s dataset loading and cleaning, 230s event weights and features,
- * 260s splits. Types: I = int64, F = double, S = string. */
+ * 260s splits, 300s sequence-encoder architecture, 400s encoder training, 500s similarity,
+ * 520s co-purchase, 540s closed-form item models, 800s text. Types: I = int64, F = double,
+ * S = string. */
 typedef enum bndl_key {
   /* dataset loading */
   BNDL_KEY_LOAD_STRICT = 200,             /* I 0/1: first rejected row fails the load (default 0) */
@@ -121,6 +123,36 @@ typedef enum bndl_key {
   BNDL_KEY_SPLIT_HOLDOUT = 265,           /* I: events per user held out ("leave_last_out", default 1) */
   BNDL_KEY_SPLIT_WITH_VALID = 266,        /* I 0/1: leave-last-out also holds out a validation event */
   BNDL_KEY_SPLIT_SEED = 267,              /* I: seed for "random" (default -1 = context seed) */
+  /* sequence encoder architecture (bndl_model_create) */
+  BNDL_KEY_MODEL_KIND = 300,              /* S: transformer (default; SASRec-style) or lstm (GRU4Rec-style) */
+  BNDL_KEY_MODEL_DIM = 301,               /* I: embedding and output size (default 64) */
+  BNDL_KEY_MODEL_LAYERS = 302,            /* I: Transformer blocks or stacked LSTM layers (default 2) */
+  BNDL_KEY_MODEL_HEADS = 303,             /* I: attention heads, a divisor of the dim (default 1) */
+  BNDL_KEY_MODEL_HIDDEN = 304,            /* I: FFN inner size / LSTM hidden size (default 0 = dim) */
+  BNDL_KEY_MODEL_MAX_LEN = 305,           /* I: most recent items an encoder reads (default 50) */
+  BNDL_KEY_MODEL_DROPOUT = 306,           /* F: embedding, residual, FFN and between-layer dropout (default 0.2) */
+  BNDL_KEY_MODEL_ATTN_DROPOUT = 307,      /* F: attention-probability dropout (default 0.2) */
+  BNDL_KEY_MODEL_EVENT_TYPES = 308,       /* I 0/1: add an event-type embedding to the input (default 0) */
+  BNDL_KEY_MODEL_ITEM_FEATURES = 309,     /* I 0/1: add the projected item feature table to the input (default 0) */
+  /* encoder training (bndl_model_train) */
+  BNDL_KEY_TRAIN_EPOCHS = 400,            /* I: most passes over the training sequences (default 200) */
+  BNDL_KEY_TRAIN_BATCH_SIZE = 401,        /* I: sequences per step (default 128) */
+  BNDL_KEY_TRAIN_OPTIMIZER = 402,         /* S: adam (default), adamw, sgd (with momentum) */
+  BNDL_KEY_TRAIN_LR = 403,                /* F: peak learning rate (default 0.001) */
+  BNDL_KEY_TRAIN_WEIGHT_DECAY = 404,      /* F: L2 (adam, sgd) or decoupled (adamw) decay (default 0) */
+  BNDL_KEY_TRAIN_MOMENTUM = 405,          /* F: sgd momentum (default 0.9) */
+  BNDL_KEY_TRAIN_BETA1 = 406,             /* F: Adam beta1 (default 0.9) */
+  BNDL_KEY_TRAIN_BETA2 = 407,             /* F: Adam beta2 (default 0.98, as SASRec) */
+  BNDL_KEY_TRAIN_CLIP_NORM = 408,         /* F: global gradient-norm clip (default 5; 0 = off) */
+  BNDL_KEY_TRAIN_LR_SCHEDULE = 409,       /* S: constant (default), linear, cosine (decay to 0 after the warm-up) */
+  BNDL_KEY_TRAIN_WARMUP_STEPS = 410,      /* I: linear warm-up steps (default 0) */
+  BNDL_KEY_TRAIN_LOSS = 411,              /* S: bce (default; SASRec) or sampled_softmax */
+  BNDL_KEY_TRAIN_NEGATIVES = 412,         /* I: negatives per position (bce) or shared per batch (sampled_softmax); 0 = 1 / 256 */
+  BNDL_KEY_TRAIN_PATIENCE = 413,          /* I: validations without improvement before stopping (default 5; 0 = never stop early) */
+  BNDL_KEY_TRAIN_VALID_EVERY = 414,       /* I: epochs between validations (default 1) */
+  BNDL_KEY_TRAIN_VALID_USERS = 415,       /* I: users sampled for validation (default 10000; 0 = all) */
+  BNDL_KEY_TRAIN_METRIC_K = 416,          /* I: cut-off of the validation NDCG@K (default 10) */
+  BNDL_KEY_TRAIN_SEED = 417,              /* I: seed of batches, negatives, dropout (default -1 = context seed) */
   /* similarity (bndl_similarity_items / _users) */
   BNDL_KEY_SIM_MEASURE = 500,             /* S: cosine (default), asymmetric_cosine, jaccard, bm25, tfidf, lift, pmi, dot */
   BNDL_KEY_SIM_K = 501,                   /* I: neighbours kept per row (default 50) */

@@ -14,6 +14,10 @@ static const char *const basket_choices[] = {"order", "session", "window", "user
 static const char *const language_choices[] = {"auto", "en", "zh", NULL};
 static const char *const class_weight_choices[] = {"none", "balanced", NULL};
 static const char *const keyword_choices[] = {"tfidf", "textrank", NULL};
+static const char *const model_kinds[] = {"transformer", "lstm", NULL};
+static const char *const optimizers[] = {"adam", "adamw", "sgd", NULL};
+static const char *const lr_schedules[] = {"constant", "linear", "cosine", NULL};
+static const char *const losses[] = {"bce", "sampled_softmax", NULL};
 
 #define I(k, n, def, lo, hi) {k, n, BNDL_TYPE_INT, def, lo, hi, 0, 0, 0, NULL, NULL}
 #define F(k, n, def, lo, hi) {k, n, BNDL_TYPE_FLOAT, 0, 0, 0, def, lo, hi, NULL, NULL}
@@ -47,6 +51,34 @@ static const bndl_key_info keys[] = {
     I(BNDL_KEY_SPLIT_HOLDOUT, "split.holdout", 1, 1, 1000),
     I(BNDL_KEY_SPLIT_WITH_VALID, "split.with_valid", 0, 0, 1),
     I(BNDL_KEY_SPLIT_SEED, "split.seed", -1, -1, INT64_MAX),
+    S(BNDL_KEY_MODEL_KIND, "model.kind", "transformer", model_kinds),
+    I(BNDL_KEY_MODEL_DIM, "model.dim", 64, 1, 4096),
+    I(BNDL_KEY_MODEL_LAYERS, "model.layers", 2, 1, 8),
+    I(BNDL_KEY_MODEL_HEADS, "model.heads", 1, 1, 64),
+    I(BNDL_KEY_MODEL_HIDDEN, "model.hidden", 0, 0, 16384),
+    I(BNDL_KEY_MODEL_MAX_LEN, "model.max_len", 50, 1, 4096),
+    F(BNDL_KEY_MODEL_DROPOUT, "model.dropout", 0.2, 0, 0.95),
+    F(BNDL_KEY_MODEL_ATTN_DROPOUT, "model.attn_dropout", 0.2, 0, 0.95),
+    I(BNDL_KEY_MODEL_EVENT_TYPES, "model.event_types", 0, 0, 1),
+    I(BNDL_KEY_MODEL_ITEM_FEATURES, "model.item_features", 0, 0, 1),
+    I(BNDL_KEY_TRAIN_EPOCHS, "train.epochs", 200, 1, 100000),
+    I(BNDL_KEY_TRAIN_BATCH_SIZE, "train.batch_size", 128, 1, 65536),
+    S(BNDL_KEY_TRAIN_OPTIMIZER, "train.optimizer", "adam", optimizers),
+    F(BNDL_KEY_TRAIN_LR, "train.lr", 0.001, 0, 100),
+    F(BNDL_KEY_TRAIN_WEIGHT_DECAY, "train.weight_decay", 0, 0, 100),
+    F(BNDL_KEY_TRAIN_MOMENTUM, "train.momentum", 0.9, 0, 1),
+    F(BNDL_KEY_TRAIN_BETA1, "train.beta1", 0.9, 0, 0.999999),
+    F(BNDL_KEY_TRAIN_BETA2, "train.beta2", 0.98, 0, 0.999999),
+    F(BNDL_KEY_TRAIN_CLIP_NORM, "train.clip_norm", 5, 0, 1e9),
+    S(BNDL_KEY_TRAIN_LR_SCHEDULE, "train.lr_schedule", "constant", lr_schedules),
+    I(BNDL_KEY_TRAIN_WARMUP_STEPS, "train.warmup_steps", 0, 0, INT32_MAX),
+    S(BNDL_KEY_TRAIN_LOSS, "train.loss", "bce", losses),
+    I(BNDL_KEY_TRAIN_NEGATIVES, "train.negatives", 0, 0, 1 << 20),
+    I(BNDL_KEY_TRAIN_PATIENCE, "train.patience", 5, 0, 100000),
+    I(BNDL_KEY_TRAIN_VALID_EVERY, "train.valid_every", 1, 1, 100000),
+    I(BNDL_KEY_TRAIN_VALID_USERS, "train.valid_users", 10000, 0, INT32_MAX),
+    I(BNDL_KEY_TRAIN_METRIC_K, "train.metric_k", 10, 1, 1000),
+    I(BNDL_KEY_TRAIN_SEED, "train.seed", -1, -1, INT64_MAX),
     S(BNDL_KEY_SIM_MEASURE, "sim.measure", "cosine", sim_measures),
     I(BNDL_KEY_SIM_K, "sim.k", 50, 1, 100000),
     F(BNDL_KEY_SIM_SHRINK, "sim.shrink", 0, 0, 1e12),
