@@ -1,0 +1,215 @@
+"""The Python binding against the real library: every wrapper on real data, errors with
+the library's messages, lifetimes in any order.
+
+Run by ctest (bindings/CMakeLists.txt) with LIBBUNDLE_PATH set to the built library and
+BNDL_TEST_DATA / BNDL_SHARED_DATA set to the data folders; numpy is used when present.
+"""
+import gc
+import os
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import libbundle as lb  # noqa: E402
+
+TEST_DATA = os.environ.get("BNDL_TEST_DATA", os.path.join(os.path.dirname(__file__), "../../../tests/data"))
+SHARED = os.environ.get("BNDL_SHARED_DATA", "")
+RETAIL = os.path.join(TEST_DATA, "online_retail_sample.csv.gz")
+
+
+def retail(ctx, config=None):
+    return lb.Dataset(ctx, config).load_table(RETAIL, "online_retail").finalize()
+
+
+class LibraryTest(unittest.TestCase):
+    def test_version_and_build_info(self):
+        self.assertRegex(lb.version(), r"^\d+\.\d+\.\d+$")
+        info = lb.build_info()
+        self.assertEqual(info["abi"], lb.ABI_VERSION)
+        self.assertTrue(lb.backends()["ref"])
+
+    def test_context_settings(self):
+        with lb.Context(threads=2, seed=7, backend="ref") as ctx:
+            self.assertEqual(ctx.threads, 2)
+            self.assertEqual(ctx.seed, 7)
+            self.assertEqual(ctx.backend, "ref")
+            with self.assertRaises(lb.BundleError) as e:
+                ctx.backend = "no-such-backend"
+            self.assertEqual(e.exception.status, lb.Status.NOT_FOUND)
+            self.assertIn("no-such-backend", e.exception.message)
+
+    def test_config_types_and_ranges(self):
+        cfg = lb.Config({"sim.k": 7, "sim.measure": "bm25", "sim.shrink": 2.5})
+        self.assertEqual(cfg["sim.k"], 7)
+        self.assertEqual(cfg["sim.measure"], "bm25")
+        self.assertAlmostEqual(cfg["sim.shrink"], 2.5)
+        self.assertEqual(cfg["split.method"], "leave_last_out")  # default
+        with self.assertRaises(lb.BundleError) as e:
+            cfg["sim.k"] = -3
+        self.assertEqual(e.exception.status, lb.Status.INVALID_ARGUMENT)
+        with self.assertRaises(lb.BundleError) as e:
+            cfg["no.such.key"] = 1
+        self.assertEqual(e.exception.status, lb.Status.NOT_FOUND)
+
+
+class DatasetTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.ctx = lb.Context(threads=2, seed=1)
+        cls.ds = retail(cls.ctx)
+
+    def test_counts_and_report(self):
+        ds = self.ds
+        self.assertGreater(ds.num_users, 100)
+        self.assertGreater(ds.num_items, 100)
+        report = ds.report()
+        self.assertEqual(report["rows_read"], 25000)
+        self.assertEqual(report["rows_read"], report["rows_kept"] + sum(ds.rows_dropped().values()))
+        self.assertEqual(report["rows_dropped"], sum(ds.rows_dropped().values()))
+        self.assertIn("CustomerID", report["dropped"]["missing_field"]["examples"][0])
+        self.assertIn("duplicate", lb.drop_reasons().values())
+
+    def test_ids_round_trip(self):
+        for item in (0, 1, self.ds.num_items - 1):
+            ext = self.ds.external_id(lb.Entity.ITEM, item)
+            self.assertEqual(self.ds.find(lb.Entity.ITEM, ext), item)
+        self.assertEqual(self.ds.external_id(lb.Entity.ITEM, 0), "85123A")
+        self.assertEqual(self.ds.item_title(0), "WHITE HANGING HEART T-LIGHT HOLDER")
+        with self.assertRaises(lb.BundleError) as e:
+            self.ds.find(lb.Entity.ITEM, "not-an-item")
+        self.assertEqual(e.exception.status, lb.Status.NOT_FOUND)
+
+    def test_features_and_events(self):
+        table, names = self.ds.features(lb.Entity.ITEM)
+        self.assertEqual(len(table), self.ds.num_items)
+        self.assertEqual(len(table[0]), len(names))
+        self.assertIn("purchases", names)
+        items, types, times = self.ds.user_events(0)
+        self.assertEqual(len(items), len(types))
+        self.assertEqual(list(times), sorted(times))
+
+    def test_split_and_snapshot(self):
+        train, valid, test = self.ds.split({"split.method": "leave_last_out"})
+        self.assertEqual(valid.num_events, 0)  # no validation part was asked for
+        self.assertEqual(train.num_items, self.ds.num_items)  # shared id maps
+        self.assertGreater(test.num_events, 0)
+        self.assertEqual(train.num_events + test.num_events, self.ds.num_events)
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "retail.bndl")
+            self.ds.save(path)
+            back = lb.Dataset.load(self.ctx, path)
+            self.assertEqual(back.num_events, self.ds.num_events)
+            self.assertEqual(back.external_id(lb.Entity.USER, 3), self.ds.external_id(lb.Entity.USER, 3))
+
+    def test_bad_file_message(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False) as f:
+            f.write("InvoiceNo,StockCode\n1,2\n")
+        try:
+            with self.assertRaises(lb.BundleError) as e:
+                lb.Dataset(self.ctx).load_table(f.name, "online_retail")
+            self.assertEqual(e.exception.status, lb.Status.FORMAT)
+            self.assertIn(os.path.basename(f.name), e.exception.message)
+        finally:
+            os.unlink(f.name)
+
+    def test_state_errors(self):
+        ds = lb.Dataset(self.ctx)
+        with self.assertRaises(lb.BundleError) as e:
+            ds.features(lb.Entity.ITEM)
+        self.assertEqual(e.exception.status, lb.Status.STATE)
+        with self.assertRaises(ValueError):
+            ds.close()
+            ds.finalize()
+
+
+class ComputeTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.ctx = lb.Context(threads=2, seed=1)
+        cls.ds = retail(cls.ctx)
+
+    def test_similar_items(self):
+        nb = lb.similar_items(self.ds, {"sim.k": 5})
+        self.assertEqual(len(nb), self.ds.num_items)
+        cols, scores = nb.row(0)
+        self.assertLessEqual(len(cols), 5)
+        self.assertEqual(list(scores), sorted(scores, reverse=True))
+        self.assertNotIn(0, list(cols))
+
+    def test_embeddings_matches_brute_force(self):
+        items = [[1.0, 0.0], [0.0, 1.0], [0.7, 0.7], [-1.0, 0.0]]
+        nb = lb.similar_embeddings(self.ctx, [[1.0, 0.1]], items, k=2)
+        cols, scores = nb.row(0)
+        self.assertEqual(list(cols), [0, 2])
+        self.assertAlmostEqual(float(scores[0]), 1.0 / (1.01 ** 0.5), places=5)
+
+    def test_itemsets_rules_complements(self):
+        sets = lb.itemsets(self.ds, {"fp.min_support": 0.02})
+        self.assertGreater(len(sets), 0)
+        items, count = sets[len(sets) - 1]
+        self.assertGreaterEqual(count, 0.02 * sets.baskets)
+        rules = sets.rules({"rule.min_confidence": 0.3})
+        for i in range(len(rules)):
+            a, c, m = rules[i]
+            self.assertGreaterEqual(m["confidence"], 0.3)
+            self.assertTrue(a and c)
+        self.assertEqual(len(lb.complements(self.ds)), self.ds.num_items)
+
+    def test_ease_scores(self):
+        model = lb.ease(self.ds, {"ease.lambda": 100})
+        self.assertEqual(model.kind, "ease")
+        items, _, _ = self.ds.user_events(0)
+        scores = model.score(list(items)[:5])
+        self.assertEqual(len(scores), self.ds.num_items)
+        with self.assertRaises(lb.BundleError) as e:
+            model.score([self.ds.num_items + 5])
+        self.assertEqual(e.exception.status, lb.Status.INVALID_ARGUMENT)
+
+
+class TextTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.ctx = lb.Context(threads=2, seed=1)
+
+    def test_tokenize(self):
+        self.assertEqual(lb.tokenize(self.ctx, "I don't like it."), ["i", "do", "not", "NOT_like", "NOT_it", "."])
+        with self.assertRaises(lb.BundleError) as e:
+            lb.tokenize(self.ctx, b"bad \xff byte")
+        self.assertEqual(e.exception.status, lb.Status.FORMAT)
+
+    def test_text_model_round_trip(self):
+        pos = ["great product, love it", "works great", "excellent quality", "love the color", "very good"]
+        neg = ["terrible, broke fast", "awful quality", "do not buy", "very bad", "broke after a day"]
+        texts, labels = pos * 4 + neg * 4, [1] * 20 + [0] * 20
+        model = lb.TextModel.train(self.ctx, texts, labels, {"text.min_df": 1})
+        self.assertGreater(model.predict("great quality, love it"), 0.5)
+        self.assertLess(model.predict("awful, broke"), 0.5)
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "m.bin")
+            model.save(path)
+            back = lb.TextModel.load(self.ctx, path)
+            self.assertEqual(back.predict("very good"), model.predict("very good"))
+
+    @unittest.skipUnless(SHARED and os.path.isdir(os.path.join(SHARED, "lexicons")), "no shared lexicons")
+    def test_lexicon(self):
+        lex = lb.Lexicon(self.ctx, os.path.join(SHARED, "lexicons"))
+        self.assertGreater(lex.score("This is a great product"), 0.3)
+        self.assertLess(lex.score("This is not good at all"), 0)
+        self.assertGreater(lex.score("质量很好，非常满意"), 0)
+
+
+class LifetimeTest(unittest.TestCase):
+    def test_children_outlive_parents(self):
+        ctx = lb.Context(threads=1)
+        ds = retail(ctx)
+        nb = lb.similar_items(ds, {"sim.k": 3})
+        ctx.close()
+        del ds
+        gc.collect()
+        cols, _ = nb.row(1)  # the neighbours still hold what they need
+        self.assertLessEqual(len(cols), 3)
+
+
+if __name__ == "__main__":
+    unittest.main()
