@@ -1,6 +1,7 @@
 #!/bin/sh
 # install-deps.sh - installs the Debian 12 (bookworm) packages that building libbundle and
-# running its tests and sanitizer jobs need, and nothing when they are all present.
+# running its tests and sanitizer jobs need (golang-go for the Go binding's tests), and
+# nothing when they are all present.
 #
 # Each package is checked with dpkg-query first; apt-get update and apt-get install run
 # only when something is missing, through sudo unless we are root. Then the Python
@@ -12,7 +13,7 @@
 set -eu
 
 PACKAGES="build-essential cmake pkg-config zlib1g-dev libopenblas-dev liblapacke-dev libdnnl-dev
-libcmocka-dev python3-numpy python3-torch clang libclang-rt-14-dev valgrind binutils"
+libcmocka-dev python3-numpy python3-torch clang libclang-rt-14-dev valgrind binutils golang-go"
 
 if [ "${BNDL_SKIP_DEPS:-0}" = 1 ]; then
   echo "install-deps: BNDL_SKIP_DEPS=1, not checking packages"

@@ -1,0 +1,3 @@
+module github.com/libbundle/libbundle/bindings/go
+
+go 1.19
