@@ -153,6 +153,8 @@ typedef enum bndl_key {
   BNDL_KEY_TRAIN_VALID_USERS = 415,       /* I: users sampled for validation (default 10000; 0 = all) */
   BNDL_KEY_TRAIN_METRIC_K = 416,          /* I: cut-off of the validation NDCG@K (default 10) */
   BNDL_KEY_TRAIN_SEED = 417,              /* I: seed of batches, negatives, dropout (default -1 = context seed) */
+  BNDL_KEY_TRAIN_SAMPLER = 418,           /* S: negatives drawn uniform (default), by popularity (sampled_softmax: logQ-corrected), or all (full softmax) */
+  BNDL_KEY_TRAIN_SAMPLER_ALPHA = 419,     /* F: popularity sampler: q(item) ~ count^alpha (default 0.75) */
   /* similarity (bndl_similarity_items / _users) */
   BNDL_KEY_SIM_MEASURE = 500,             /* S: cosine (default), asymmetric_cosine, jaccard, bm25, tfidf, lift, pmi, dot */
   BNDL_KEY_SIM_K = 501,                   /* I: neighbours kept per row (default 50) */

@@ -18,6 +18,7 @@ static const char *const model_kinds[] = {"transformer", "lstm", NULL};
 static const char *const optimizers[] = {"adam", "adamw", "sgd", NULL};
 static const char *const lr_schedules[] = {"constant", "linear", "cosine", NULL};
 static const char *const losses[] = {"bce", "sampled_softmax", NULL};
+static const char *const samplers[] = {"uniform", "popularity", "all", NULL};
 
 #define I(k, n, def, lo, hi) {k, n, BNDL_TYPE_INT, def, lo, hi, 0, 0, 0, NULL, NULL}
 #define F(k, n, def, lo, hi) {k, n, BNDL_TYPE_FLOAT, 0, 0, 0, def, lo, hi, NULL, NULL}
@@ -79,6 +80,8 @@ static const bndl_key_info keys[] = {
     I(BNDL_KEY_TRAIN_VALID_USERS, "train.valid_users", 10000, 0, INT32_MAX),
     I(BNDL_KEY_TRAIN_METRIC_K, "train.metric_k", 10, 1, 1000),
     I(BNDL_KEY_TRAIN_SEED, "train.seed", -1, -1, INT64_MAX),
+    S(BNDL_KEY_TRAIN_SAMPLER, "train.sampler", "uniform", samplers),
+    F(BNDL_KEY_TRAIN_SAMPLER_ALPHA, "train.sampler_alpha", 0.75, 0, 4),
     S(BNDL_KEY_SIM_MEASURE, "sim.measure", "cosine", sim_measures),
     I(BNDL_KEY_SIM_K, "sim.k", 50, 1, 100000),
     F(BNDL_KEY_SIM_SHRINK, "sim.shrink", 0, 0, 1e12),

@@ -88,6 +88,8 @@ static const expect_key expected[] = {
     EI(BNDL_KEY_TRAIN_VALID_USERS, "train.valid_users", 10000),
     EI(BNDL_KEY_TRAIN_METRIC_K, "train.metric_k", 10),
     EI(BNDL_KEY_TRAIN_SEED, "train.seed", -1),
+    ES(BNDL_KEY_TRAIN_SAMPLER, "train.sampler", "uniform"),
+    EF(BNDL_KEY_TRAIN_SAMPLER_ALPHA, "train.sampler_alpha", 0.75),
     ES(BNDL_KEY_SIM_MEASURE, "sim.measure", "cosine"),
     EI(BNDL_KEY_SIM_K, "sim.k", 50),
     EF(BNDL_KEY_SIM_SHRINK, "sim.shrink", 0),
