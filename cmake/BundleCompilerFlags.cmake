@@ -22,3 +22,16 @@ if(BNDL_SANITIZE)
   add_compile_options(-fsanitize=${_bndl_san} -fno-sanitize-recover=all -fno-omit-frame-pointer)
   add_link_options(-fsanitize=${_bndl_san})
 endif()
+
+# Fuzzing build (tests/fuzz, TARGETS.md R1-R5): coverage instrumentation for libFuzzer,
+# ASan + UBSan, and the checksum checks compiled out so mutated files reach the parsers
+# behind them (that define changes nothing else).
+if(BNDL_FUZZ)
+  if(NOT CMAKE_C_COMPILER_ID MATCHES "Clang")
+    message(FATAL_ERROR "BNDL_FUZZ needs clang (libFuzzer), not ${CMAKE_C_COMPILER_ID}")
+  endif()
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+                      -fno-omit-frame-pointer -g)
+  add_compile_definitions(FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION)
+  add_link_options(-fsanitize=address,undefined)
+endif()

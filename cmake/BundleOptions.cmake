@@ -8,6 +8,7 @@ option(BNDL_BUILD_TESTS "Build the cmocka test suite" ON)
 option(BNDL_BUILD_EXAMPLES "Build the examples" ON)
 option(BNDL_WERROR "Treat warnings as errors" ON)
 set(BNDL_SANITIZE "" CACHE STRING "Sanitizers: empty, 'address;undefined' or 'thread'")
+option(BNDL_FUZZ "Build the libFuzzer targets of tests/fuzz (clang; instruments the whole library)" OFF)
 option(BNDL_REQUIRE_SHARED_DATA "Fail (not skip) tests whose ../shared/data files are missing" OFF)
 set(BNDL_SHARED_DATA_DIR "${CMAKE_CURRENT_SOURCE_DIR}/../shared/data" CACHE PATH
     "Folder with the real datasets used by the data tests")

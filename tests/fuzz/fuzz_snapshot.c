@@ -1,0 +1,38 @@
+/*
+ * fuzz_snapshot.c - the binary dataset reader (bndl_dataset_load_buffer).
+ *
+ * Invariants: a rejected file gets FORMAT, VERSION, LIMIT, OUT_OF_MEMORY or UNSUPPORTED (a
+ * big-endian file); an accepted
+ * file saves back to the same bytes (the snapshot's documented round trip). In the
+ * fuzzing build checksums are not checked (FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION), so
+ * an accepted file may carry wrong CRCs that a save then corrects: the byte comparison
+ * is made only in builds that check them.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz_util.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  bndl_context *ctx = fuzz_context();
+  if (ctx == NULL)
+    return 0;
+  bndl_dataset *ds = NULL;
+  bndl_status st = bndl_dataset_load_buffer(ctx, data, size, &ds);
+  if (st != BNDL_OK) {
+    if (st != BNDL_ERR_FORMAT && st != BNDL_ERR_VERSION && st != BNDL_ERR_LIMIT && st != BNDL_ERR_OUT_OF_MEMORY &&
+        st != BNDL_ERR_UNSUPPORTED)
+      fuzz_unexpected("bndl_dataset_load_buffer", st);
+    return 0;
+  }
+  bndl_buffer *again = NULL;
+  if (bndl_dataset_save_buffer(ds, &again) != BNDL_OK)
+    abort();
+#ifndef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+  if (bndl_buffer_size(again) != size || memcmp(bndl_buffer_data(again), data, size) != 0)
+    abort();
+#endif
+  bndl_buffer_free(again);
+  bndl_dataset_free(ds);
+  return 0;
+}
