@@ -110,7 +110,11 @@ bndl_status bndl_secfile_parse(const bndl_secfile_kind *k, const void *data, siz
   for (int i = 0; i < 24; i++)
     if (producer[i] && (producer[i] < 0x20 || producer[i] > 0x7E))
       producer[i] = '?';
-  if (major != k->major || minor > k->minor)
+  if (major != k->major && k->newer_minors)
+    return bndl_fail(BNDL_ERR_VERSION, "'%s' has %s format %u.%u (written by %s); this libbundle %s reads format "
+                     "%u.x",
+                     label, k->what, major, minor, producer, BNDL_VERSION_STRING, k->major);
+  if (major != k->major || (minor > k->minor && !k->newer_minors))
     return bndl_fail(BNDL_ERR_VERSION, "'%s' has %s format %u.%u (written by %s); this libbundle %s reads format "
                      "%u.0 to %u.%u",
                      label, k->what, major, minor, producer, BNDL_VERSION_STRING, k->major, k->major, k->minor);

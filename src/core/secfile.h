@@ -14,7 +14,8 @@
  *              between them and nothing after the last.
  *
  * The reader trusts nothing: header CRC, endianness, version (its own major, any minor up
- * to its own; otherwise BNDL_ERR_VERSION naming both versions), the declared file size,
+ * to its own, or any minor when the kind says newer_minors; otherwise BNDL_ERR_VERSION
+ * naming both versions), the declared file size,
  * the table CRC, every section inside the file, in order, non-overlapping, 64-aligned,
  * no duplicate tags, zero padding, each payload's CRC. After a successful parse every
  * section is a byte range inside the buffer, so a caller that checks a count against its
@@ -41,6 +42,9 @@ typedef struct bndl_secfile_kind {
   const char *magic; /* exactly 8 bytes */
   uint16_t major, minor;
   const char *what;
+  /* 1: a newer minor of the same major is read too (the kind promises that later minors
+   * only append sections and entries an older reader may ignore); 0: refused. */
+  int newer_minors;
 } bndl_secfile_kind;
 
 typedef struct bndl_secfile_section {

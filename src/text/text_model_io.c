@@ -21,7 +21,7 @@
 #define MAX_WEIGHT 1e15
 
 static const bndl_secfile_kind kind = {BNDL_TEXT_MODEL_MAGIC, BNDL_TEXT_MODEL_FORMAT_MAJOR,
-                                       BNDL_TEXT_MODEL_FORMAT_MINOR, "text model"};
+                                       BNDL_TEXT_MODEL_FORMAT_MINOR, "text model", 0};
 
 bndl_status bndl_text_model_encode(const bndl_text_model *m, char **out, size_t *len) {
   int64_t n = m->vocab.n;
