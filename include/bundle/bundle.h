@@ -401,6 +401,74 @@ BNDL_API const char *bndl_item_model_kind(const bndl_item_model *model);
 BNDL_API void bndl_item_model_free(bndl_item_model *model);
 
 /* ===================================================================================
+ * Sequence models: a behaviour-sequence encoder (SASRec-style Transformer or LSTM) whose
+ * user state after a history scores every item by a dot product with its item table.
+ * Immutable once created or loaded: every call below but free is @thread any.
+ * =================================================================================== */
+
+/* A model for a finalized dataset's items: the architecture from the model.* keys of
+ * cfg (NULL = defaults), the dataset's item count and item ids (so the model answers in
+ * the shop's ids without the dataset), with model.item_features its item feature table
+ * (standardised per column, unknown values 0), with model.event_types an embedding per
+ * bndl_event_type. Parameters are drawn from the context's seed (untrained until
+ * trained). The model keeps its context alive, not the dataset. @thread any */
+BNDL_API bndl_status bndl_model_create(const bndl_dataset *ds, const bndl_config *cfg, bndl_model **out);
+/* One versioned, checksummed file: architecture, tensor directory, parameters, item
+ * ids, item features, training summary. Saving is atomic (temporary file + rename);
+ * the buffer form holds the same bytes. Loading checks everything (BNDL_ERR_FORMAT naming
+ * the damaged section, BNDL_ERR_VERSION for another major format version; newer minors
+ * are read). */
+BNDL_API bndl_status bndl_model_save(const bndl_model *model, const char *path);
+BNDL_API bndl_status bndl_model_save_buffer(const bndl_model *model, bndl_buffer **out);
+BNDL_API bndl_status bndl_model_load(bndl_context *ctx, const char *path, bndl_model **out);
+BNDL_API bndl_status bndl_model_load_buffer(bndl_context *ctx, const void *data, size_t size, bndl_model **out);
+/* "transformer" or "lstm" (NULL for an invalid handle). */
+BNDL_API const char *bndl_model_kind(const bndl_model *model);
+/* Size of a user state and of an item embedding (0 for an invalid handle). */
+BNDL_API int64_t bndl_model_embedding_dim(const bndl_model *model);
+/* Trainable scalars (0 for an invalid handle). */
+BNDL_API int64_t bndl_model_num_params(const bndl_model *model);
+/* Items the model scores: dense indices 0..n-1, the dataset's (0 for an invalid handle). */
+BNDL_API int64_t bndl_model_num_items(const bndl_model *model);
+/* Another reference (for bindings sharing one model); each is released by
+ * bndl_model_free. */
+BNDL_API bndl_status bndl_model_retain(bndl_model *model);
+BNDL_API void bndl_model_free(bndl_model *model);
+
+/* User state (embedding_dim floats into out, out_cap >= embedding_dim) after a history
+ * of n >= 1 dense item indices, oldest first; only the model.max_len most recent are
+ * read. types: a bndl_event_type per item, or NULL (all purchases); ignored by models
+ * without event types. An unseen user needs no retraining: this is its fold-in. */
+BNDL_API bndl_status bndl_model_encode(const bndl_model *model, const int32_t *items, const int32_t *types, int64_t n,
+                                       float *out, int64_t out_cap);
+/* User states of n_seq histories: history s is items[offsets[s] .. offsets[s+1]) (each
+ * non-empty; offsets has n_seq + 1 entries), types likewise or NULL; out is n_seq x
+ * embedding_dim, out_cap >= that. Encoded in blocks of fixed size (memory bounded); equal
+ * to n_seq calls of bndl_model_encode up to the provider's rounding (bit-identical on
+ * "ref"). */
+BNDL_API bndl_status bndl_model_encode_batch(const bndl_model *model, int64_t n_seq, const int64_t *offsets,
+                                             const int32_t *items, const int32_t *types, float *out,
+                                             int64_t out_cap);
+/* The k best items after a history: every item scored by the dot product of the user
+ * state with its embedding, the history (when exclude_history) and exclude[0..n_exclude)
+ * removed, best first, ties by lower index. out_items (and out_scores, which may be
+ * NULL) hold k entries; *n_out receives how many were written (< k only when fewer
+ * items remain). */
+BNDL_API bndl_status bndl_model_recommend(const bndl_model *model, const int32_t *items, const int32_t *types,
+                                          int64_t n, const int32_t *exclude, int64_t n_exclude,
+                                          int32_t exclude_history, int64_t k, int32_t *out_items,
+                                          float *out_scores, int64_t *n_out);
+/* The item embedding table, rows = num_items, cols = embedding_dim, row-major,
+ * read-only, valid while the model lives. */
+BNDL_API bndl_status bndl_model_item_embeddings(const bndl_model *model, const float **data, int64_t *rows,
+                                                int64_t *cols);
+/* Dense index of an external item id (len bytes; BNDL_ERR_NOT_FOUND if the model does
+ * not know it), and the external id of an index (NUL-terminated, owned by the model;
+ * len may be NULL). */
+BNDL_API bndl_status bndl_model_item_index(const bndl_model *model, const char *id, size_t len, int32_t *index);
+BNDL_API bndl_status bndl_model_item_id(const bndl_model *model, int32_t index, const char **id, size_t *len);
+
+/* ===================================================================================
  * Text: tokenization, lexicon sentiment, trained classifiers (English and Chinese)
  * =================================================================================== */
 

@@ -49,6 +49,7 @@ typedef struct bndl_rules bndl_rules;           /* association rules with their 
 typedef struct bndl_item_model bndl_item_model; /* closed-form item model: EASE weights or item factors */
 typedef struct bndl_lexicon bndl_lexicon;       /* sentiment lexicons with their rules (English, Chinese) */
 typedef struct bndl_text_model bndl_text_model; /* a trained text classifier (TF-IDF n-grams + logistic regression) */
+typedef struct bndl_model bndl_model;           /* sequence encoder (SASRec-style Transformer or LSTM) with its item ids */
 
 /* ---- Logging */
 typedef enum bndl_log_level {
