@@ -89,6 +89,46 @@ static void test_gemm_naive(void **state) {
         }
 }
 
+/* A one-column C (ref's GEMV path) is exactly the first column of the same product with
+ * two columns (the panel path): the same terms summed in the same order. */
+static void test_gemm_one_column(void **state) {
+  (void)state;
+  conf_rng r = {23};
+  static const int64_t ms[] = {1, 7, 300}, ks[] = {1, 64, 257, 600};
+  static const float alphas[] = {1.0f, -0.5f, 2.5f}, betas[] = {0.0f, 1.0f, -0.5f};
+  for (int im = 0; im < 3; im++)
+    for (int ik = 0; ik < 4; ik++)
+      for (int ta = 0; ta < 2; ta++)
+        for (int v = 0; v < 3; v++) {
+          int64_t m = ms[im], k = ks[ik], lda = ta ? m + 1 : k + 1;
+          float alpha = alphas[v], beta = betas[(v + ik) % 3];
+          float *a = conf_malloc((size_t)((ta ? k : m) * lda) * sizeof(float));
+          float *b = conf_malloc((size_t)(k * 2) * sizeof(float));
+          float *b1 = conf_malloc((size_t)k * sizeof(float));
+          float *c2 = conf_malloc((size_t)(m * 2) * sizeof(float)), *c1 = conf_malloc((size_t)m * sizeof(float));
+          conf_fill(&r, a, (size_t)((ta ? k : m) * lda), -1, 1);
+          conf_fill(&r, b, (size_t)(k * 2), -1, 1);
+          conf_fill(&r, c2, (size_t)(m * 2), -1, 1);
+          for (int64_t p = 0; p < k; p++)
+            b1[p] = b[2 * p];
+          for (int64_t i = 0; i < m; i++)
+            c1[i] = c2[2 * i];
+          bndl_gemm_desc d2 = {ta, 0, m, 2, k, 1, alpha, beta, a, lda, 0, b, 2, 0, c2, 2, 0};
+          bndl_gemm_desc d1 = {ta, 0, m, 1, k, 1, alpha, beta, a, lda, 0, b1, 1, 0, c1, 1, 0};
+          assert_int_equal(bndl_op_gemm(g_ref, &d2), BNDL_OK);
+          assert_int_equal(bndl_op_gemm(g_ref, &d1), BNDL_OK);
+          for (int64_t i = 0; i < m; i++)
+            if (memcmp(&c1[i], &c2[2 * i], sizeof(float)) != 0)
+              fail_msg("ref gemm ta %d %lldx1x%lld: C[%lld] = %.9g, the two-column product gives %.9g", ta,
+                       (long long)m, (long long)k, (long long)i, c1[i], c2[2 * i]);
+          free(a);
+          free(b);
+          free(b1);
+          free(c1);
+          free(c2);
+        }
+}
+
 static void test_spmm_naive(void **state) {
   (void)state;
   conf_rng r = {22};
@@ -250,7 +290,8 @@ static void test_linalg_known(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_gemm_naive),    cmocka_unit_test(test_spmm_naive), cmocka_unit_test(test_rows_naive),
+      cmocka_unit_test(test_gemm_naive),    cmocka_unit_test(test_gemm_one_column),
+      cmocka_unit_test(test_spmm_naive),    cmocka_unit_test(test_rows_naive),
       cmocka_unit_test(test_eltwise_naive), cmocka_unit_test(test_topk_naive), cmocka_unit_test(test_linalg_known),
   };
   conf_filter();
