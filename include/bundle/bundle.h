@@ -435,6 +435,24 @@ BNDL_API int64_t bndl_model_num_items(const bndl_model *model);
 BNDL_API bndl_status bndl_model_retain(bndl_model *model);
 BNDL_API void bndl_model_free(bndl_model *model);
 
+/* Trains the model on a finalized dataset's user sequences (every event but returns, in
+ * time order) with the 400s keys of cfg (NULL = defaults): mini-batches of the most
+ * recent model.max_len + 1 items, BCE or sampled-softmax loss, Adam / AdamW / SGD,
+ * clipping, learning-rate schedule, seeded (train.seed, else the context's), bit-identical
+ * for any thread count on a given backend. valid (may be NULL) is a split of the same data
+ * (bndl_dataset_split with split.with_valid): each user's first validation event is the
+ * target; NULL holds out the last item of each training sequence of 3 or more. Every
+ * train.valid_every epochs, full-ranking NDCG@train.metric_k on up to train.valid_users
+ * users picks the best epoch; training stops after train.patience validations without
+ * improvement, and the model ends at its best parameters whatever the outcome (also on
+ * BNDL_ERR_CANCELLED from progress, which may be NULL). train must have the model's items
+ * (the dataset it was created from, or a split of it). BNDL_ERR_STATE when the loss stops
+ * being finite. May be called again to train further. @thread exclusive(model) */
+BNDL_API bndl_status bndl_model_train(bndl_model *model, const bndl_dataset *train, const bndl_dataset *valid,
+                                      const bndl_config *cfg, bndl_train_progress_fn progress, void *user_data);
+/* The training record (out->struct_size set by the caller: BNDL_TRAIN_SUMMARY_INIT). */
+BNDL_API bndl_status bndl_model_train_summary(const bndl_model *model, bndl_train_summary *out);
+
 /* User state (embedding_dim floats into out, out_cap >= embedding_dim) after a history
  * of n >= 1 dense item indices, oldest first; only the model.max_len most recent are
  * read. types: a bndl_event_type per item, or NULL (all purchases); ignored by models

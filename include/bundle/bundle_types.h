@@ -339,6 +339,34 @@ typedef struct bndl_rule_metrics {
 } bndl_rule_metrics;
 #define BNDL_RULE_METRICS_INIT {sizeof(bndl_rule_metrics), 0, 0, 0, 0, 0, 0}
 
+/* ---- Encoder training (bndl_model_train). Progress after each epoch; the callback
+ * runs on the calling thread, and a nonzero return stops training with
+ * BNDL_ERR_CANCELLED (the model keeps the best parameters seen so far). */
+typedef struct bndl_train_progress {
+  uint32_t struct_size; /* sizeof(bndl_train_progress) of the library that calls */
+  int64_t epoch;        /* 1-based, just finished */
+  int64_t epochs;       /* train.epochs */
+  int64_t step;         /* optimizer steps so far */
+  double loss;          /* mean training loss of the epoch */
+  double metric;        /* validation NDCG@train.metric_k of this epoch; NaN when not validated */
+  double best_metric;   /* best so far; NaN before the first validation */
+  int64_t best_epoch;   /* 0 before the first validation */
+  double seconds;       /* since training started */
+  double eta_seconds;   /* estimated time to the last epoch */
+} bndl_train_progress;
+typedef int32_t(BNDL_CALLBACK *bndl_train_progress_fn)(void *user_data, const bndl_train_progress *progress);
+
+/* How a model was trained (zeros for an untrained model); saved with the model. */
+typedef struct bndl_train_summary {
+  uint32_t struct_size;
+  int64_t epochs;      /* epochs run, over every bndl_model_train call */
+  int64_t steps;       /* optimizer steps, likewise */
+  int64_t best_epoch;  /* epoch of the best validation of the last run (0: never validated) */
+  double best_metric;  /* its validation NDCG@K (0 when never validated) */
+  double final_loss;   /* mean training loss of the last epoch run */
+} bndl_train_summary;
+#define BNDL_TRAIN_SUMMARY_INIT {sizeof(bndl_train_summary), 0, 0, 0, 0, 0}
+
 /* ---- In-memory append descriptors (the embedder path). Arrays are borrowed for the
  * duration of the call and copied. For ids give either the int64 array or the string
  * array; int64 ids are mapped through their decimal spelling, so 42 and "42" are the

@@ -85,6 +85,24 @@ OFF(bndl_rule_metrics, lift, 32);
 OFF(bndl_rule_metrics, leverage, 40);
 OFF(bndl_rule_metrics, conviction, 48);
 SIZE(bndl_rule_metrics, 56);
+OFF(bndl_train_progress, struct_size, 0);
+OFF(bndl_train_progress, epoch, 8);
+OFF(bndl_train_progress, epochs, 16);
+OFF(bndl_train_progress, step, 24);
+OFF(bndl_train_progress, loss, 32);
+OFF(bndl_train_progress, metric, 40);
+OFF(bndl_train_progress, best_metric, 48);
+OFF(bndl_train_progress, best_epoch, 56);
+OFF(bndl_train_progress, seconds, 64);
+OFF(bndl_train_progress, eta_seconds, 72);
+SIZE(bndl_train_progress, 80);
+OFF(bndl_train_summary, struct_size, 0);
+OFF(bndl_train_summary, epochs, 8);
+OFF(bndl_train_summary, steps, 16);
+OFF(bndl_train_summary, best_epoch, 24);
+OFF(bndl_train_summary, best_metric, 32);
+OFF(bndl_train_summary, final_loss, 40);
+SIZE(bndl_train_summary, 48);
 #else
 #  error "test_abi_layout.c holds the LP64 layout only; add the table for this data model"
 #endif
