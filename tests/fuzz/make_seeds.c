@@ -5,6 +5,8 @@
  *
  *   make_fuzz_seeds tests/fuzz/corpus
  *
+ * Models: small Transformer and LSTM models over the sequences seed, one with event
+ * types and item features, one trained for two epochs.
  * Snapshots: datasets loaded from the table seeds (events with returns, sequences,
  * reviews, bundles with user-bundle pairs) and one built in memory. Text models: tiny
  * classifiers trained with different feature settings (word and character n-grams,
@@ -36,13 +38,15 @@ static void write_file(const char *dir, const char *name, const void *data, size
   }
 }
 
-/* A table seed without its leading preset byte, as a file the loader can read. */
+/* A table seed without its leading preset byte, as a file the loader can read. The
+ * path is fixed (/tmp/<seed name>) because the snapshot's report records it and the seeds
+ * should not change from one run to the next. */
 static void load_seed(bndl_dataset *ds, const char *seed, const char *preset) {
-  char path[1024], tmp[] = "/tmp/bndl-seed-XXXXXX";
+  char path[1024], tmp[1024];
   snprintf(path, sizeof path, "%s/table/%s", corpus, seed);
+  snprintf(tmp, sizeof tmp, "/tmp/%s", seed);
   FILE *in = fopen(path, "rb");
-  int fd = mkstemp(tmp);
-  FILE *out = fd >= 0 ? fdopen(fd, "wb") : NULL;
+  FILE *out = fopen(tmp, "wb");
   if (in == NULL || out == NULL) {
     fprintf(stderr, "make_fuzz_seeds: cannot read %s\n", path);
     exit(1);
@@ -95,6 +99,34 @@ static void snapshot_in_memory(bndl_context *ctx) {
   bndl_dataset_free(ds);
 }
 
+static void model(bndl_context *ctx, const char *name, const char *const *settings, int epochs) {
+  bndl_dataset *ds;
+  CHECK(bndl_dataset_create(ctx, &ds));
+  load_seed(ds, "01_amazon_sequences.txt", "amazon_sequences");
+  CHECK(bndl_dataset_finalize(ds));
+  bndl_config *cfg;
+  CHECK(bndl_config_create(&cfg));
+  CHECK(bndl_config_set(cfg, "model.dim", "8"));
+  CHECK(bndl_config_set(cfg, "model.max_len", "6"));
+  for (int i = 0; settings[i] != NULL; i += 2)
+    CHECK(bndl_config_set(cfg, settings[i], settings[i + 1]));
+  bndl_model *m;
+  CHECK(bndl_model_create(ds, cfg, &m));
+  if (epochs > 0) {
+    char text[16];
+    snprintf(text, sizeof text, "%d", epochs);
+    CHECK(bndl_config_set(cfg, "train.epochs", text));
+    CHECK(bndl_model_train(m, ds, NULL, cfg, NULL, NULL));
+  }
+  bndl_buffer *buf;
+  CHECK(bndl_model_save_buffer(m, &buf));
+  write_file("model", name, bndl_buffer_data(buf), bndl_buffer_size(buf));
+  bndl_buffer_free(buf);
+  bndl_model_free(m);
+  bndl_config_free(cfg);
+  bndl_dataset_free(ds);
+}
+
 static void text_model(bndl_context *ctx, const char *name, const char *const *settings) {
   static const char *const texts[] = {"great product, love it", "works great", "not good at all", "terrible",
                                       "质量很好，非常满意", "很差，不推荐", "excellent value", "broke after a day"};
@@ -142,6 +174,12 @@ int main(int argc, char **argv) {
   text_model(ctx, "trigrams.bin", (const char *const[]){"text.word_ngrams", "3", "text.char_ngrams", "3", NULL});
   text_model(ctx, "balanced.bin", (const char *const[]){"text.class_weight", "balanced", "text.c", "0.5", NULL});
   text_model(ctx, "chinese.bin", (const char *const[]){"text.language", "zh", NULL});
+  model(ctx, "transformer.bndm", (const char *const[]){NULL}, 0);
+  model(ctx, "lstm.bndm", (const char *const[]){"model.kind", "lstm", NULL}, 0);
+  model(ctx, "side_inputs.bndm",
+        (const char *const[]){"model.event_types", "1", "model.item_features", "1", "model.heads", "2", NULL}, 0);
+  model(ctx, "lstm_two_layers.bndm", (const char *const[]){"model.kind", "lstm", "model.layers", "2", NULL}, 0);
+  model(ctx, "trained.bndm", (const char *const[]){"model.layers", "1", NULL}, 2);
   bndl_context_free(ctx);
   return 0;
 }
