@@ -1,16 +1,21 @@
 /*
  * quickstart.c - the main job on the bundled sample data: load a shop's raw export,
  * clean it, print the data report and a summary of the behaviour features, then what
- * the compute core finds in it: similar items, frequent baskets and rules.
+ * the compute core finds in it: similar items, frequent baskets and rules; then train a
+ * sequence model (Transformer) on a leave-last-out split, compare its hit rate on each
+ * customer's held-out last purchase with a popularity baseline, save and reload it, and
+ * recommend for one customer.
  *
  *   quickstart DATA_DIR                      loads DATA_DIR/online_retail_sample.csv.gz
  *   quickstart --preset NAME FILE [...]      loads any files through presets
  *
- * Later stages (training, recommendations) extend this program as they land.
+ * Later stages (bundles, feedback, evaluation) extend this program as they land.
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bundle/bundle.h"
 
@@ -129,6 +134,161 @@ static void show_baskets(const bndl_dataset *ds) {
   bndl_config_free(cfg);
 }
 
+static int32_t print_progress(void *ud, const bndl_train_progress *p) {
+  (void)ud;
+  if (p->epoch == 1 || p->epoch % 5 == 0 || p->epoch == p->epochs)
+    printf("  epoch %3lld/%lld  loss %.4f  validation NDCG@10 %.4f (best %.4f at epoch %lld)  %.1f s, ETA %.1f s\n",
+           (long long)p->epoch, (long long)p->epochs, p->loss, p->metric, p->best_metric, (long long)p->best_epoch,
+           p->seconds, p->eta_seconds);
+  return 0;
+}
+
+/* Items ranked by how many customers bought them (the baseline a model must beat). */
+static int32_t *popularity_order(const bndl_dataset *train) {
+  int64_t n_users = bndl_dataset_count(train, BNDL_ENTITY_USER), n_items = bndl_dataset_count(train, BNDL_ENTITY_ITEM);
+  const int64_t *indptr;
+  const int32_t *items;
+  const float *w;
+  int32_t *order = malloc((size_t)n_items * sizeof *order);
+  int64_t *count = calloc((size_t)n_items, sizeof *count);
+  if (order == NULL || count == NULL || bndl_dataset_interactions(train, &indptr, &items, &w) != BNDL_OK) {
+    free(order);
+    free(count);
+    return NULL;
+  }
+  for (int64_t u = 0; u < n_users; u++)
+    for (int64_t e = indptr[u]; e < indptr[u + 1]; e++)
+      count[items[e]]++;
+  for (int64_t i = 0; i < n_items; i++)
+    order[i] = (int32_t)i;
+  for (int64_t i = 1; i < n_items; i++) /* insertion sort: a few thousand items */
+    for (int64_t j = i; j > 0 && count[order[j]] > count[order[j - 1]]; j--) {
+      int32_t t = order[j];
+      order[j] = order[j - 1];
+      order[j - 1] = t;
+    }
+  free(count);
+  return order;
+}
+
+/* HIT@10 of the model and of popularity on each test customer's held-out purchase, with
+ * the items the customer already had excluded from both. */
+static void compare_with_popularity(const bndl_model *m, const bndl_dataset *ds, const bndl_dataset *test,
+                                    const int32_t *popular) {
+  int64_t n_users = bndl_dataset_count(ds, BNDL_ENTITY_USER), n_items = bndl_dataset_count(ds, BNDL_ENTITY_ITEM);
+  int64_t evaluated = 0, model_hits = 0, popular_hits = 0;
+  for (int64_t u = 0; u < n_users; u++) {
+    const int32_t *held, *all;
+    int64_t n_held = 0, n_all = 0;
+    if (bndl_dataset_user_events(test, u, &held, NULL, NULL, &n_held) != BNDL_OK || n_held == 0 ||
+        bndl_dataset_user_events(ds, u, &all, NULL, NULL, &n_all) != BNDL_OK || n_all <= n_held)
+      continue;
+    int64_t n_hist = n_all - n_held; /* the events before the held-out one */
+    int32_t top[10];
+    int64_t n_top = 0;
+    if (bndl_model_recommend(m, all, NULL, n_hist, NULL, 0, 1, 10, top, NULL, &n_top) != BNDL_OK)
+      continue;
+    evaluated++;
+    for (int64_t k = 0; k < n_top; k++)
+      model_hits += top[k] == held[0];
+    int64_t shown = 0;
+    for (int64_t k = 0; k < n_items && shown < 10; k++) {
+      int seen = 0;
+      for (int64_t h = 0; h < n_hist && !seen; h++)
+        seen = all[h] == popular[k];
+      if (seen)
+        continue;
+      popular_hits += popular[k] == held[0];
+      shown++;
+    }
+  }
+  printf("  HIT@10 on %lld customers' held-out last purchase: model %.3f, most popular items %.3f\n",
+         (long long)evaluated, evaluated ? (double)model_hits / (double)evaluated : 0.0,
+         evaluated ? (double)popular_hits / (double)evaluated : 0.0);
+}
+
+static void show_sequence_model(bndl_context *ctx, const bndl_dataset *ds) {
+  static const char *const settings[][2] = {
+      {"split.with_valid", "1"},   {"model.kind", "transformer"}, {"model.dim", "32"},
+      {"model.heads", "2"},        {"model.max_len", "30"},       {"train.epochs", "80"},
+      {"train.loss", "sampled_softmax"}, {"train.negatives", "256"}, {"train.lr", "0.005"},
+      {"train.patience", "10"},     {"model.dropout", "0.3"}};
+  bndl_config *cfg = NULL;
+  bndl_dataset *train = NULL, *valid = NULL, *test = NULL;
+  bndl_model *m = NULL, *loaded = NULL;
+  int32_t *popular = NULL;
+  if (check(bndl_config_create(&cfg), "bndl_config_create"))
+    return;
+  for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++)
+    if (check(bndl_config_set(cfg, settings[i][0], settings[i][1]), settings[i][0]))
+      goto done;
+  printf("\n== sequence model: a Transformer over each customer's purchases in time order ==\n");
+  if (check(bndl_dataset_split(ds, cfg, &train, &valid, &test), "bndl_dataset_split") ||
+      check(bndl_model_create(ds, cfg, &m), "bndl_model_create"))
+    goto done;
+  printf("  %s, dim %lld, %lld parameters; leave-last-out: the last purchase of each customer is the test, the one "
+         "before it the validation\n",
+         bndl_model_kind(m), (long long)bndl_model_embedding_dim(m), (long long)bndl_model_num_params(m));
+  bndl_status st = bndl_model_train(m, train, valid, cfg, print_progress, NULL);
+  if (check(st, "bndl_model_train"))
+    goto done;
+  bndl_train_summary sum = BNDL_TRAIN_SUMMARY_INIT;
+  bndl_model_train_summary(m, &sum);
+  printf("  trained %lld epochs (%lld steps); kept epoch %lld, validation NDCG@10 %.4f\n", (long long)sum.epochs,
+         (long long)sum.steps, (long long)sum.best_epoch, sum.best_metric);
+  popular = popularity_order(train);
+  if (popular != NULL)
+    compare_with_popularity(m, ds, test, popular);
+
+  char path[] = "/tmp/quickstart-model-XXXXXX";
+  int fd = mkstemp(path);
+  if (fd < 0)
+    goto done;
+  close(fd);
+  if (check(bndl_model_save(m, path), "bndl_model_save") || check(bndl_model_load(ctx, path, &loaded), path)) {
+    remove(path);
+    goto done;
+  }
+  remove(path);
+  printf("  saved and reloaded (one file: weights, architecture, the %lld item ids)\n",
+         (long long)bndl_model_num_items(loaded));
+  /* Recommend for the customer with the longest history, from the reloaded model. */
+  int64_t best_user = 0, best_len = 0;
+  for (int64_t u = 0; u < bndl_dataset_count(ds, BNDL_ENTITY_USER); u++) {
+    const int32_t *items;
+    int64_t n = 0;
+    if (bndl_dataset_user_events(ds, u, &items, NULL, NULL, &n) == BNDL_OK && n > best_len)
+      best_user = u, best_len = n;
+  }
+  const int32_t *hist;
+  int64_t n_hist = 0;
+  const char *customer = "?";
+  bndl_dataset_external_id(ds, BNDL_ENTITY_USER, best_user, &customer);
+  bndl_dataset_user_events(ds, best_user, &hist, NULL, NULL, &n_hist);
+  printf("  customer %s, %lld events; the last 3:\n", customer, (long long)n_hist);
+  print_items(ds, hist + (n_hist > 3 ? n_hist - 3 : 0), (int32_t)(n_hist > 3 ? 3 : n_hist), "      ");
+  int32_t top[5];
+  float score[5];
+  int64_t n_top = 0;
+  if (check(bndl_model_recommend(loaded, hist, NULL, n_hist, NULL, 0, 1, 5, top, score, &n_top),
+            "bndl_model_recommend"))
+    goto done;
+  printf("    recommended next (not bought before):\n");
+  for (int64_t k = 0; k < n_top; k++) {
+    printf("      %6.2f  ", score[k]);
+    print_item(ds, top[k]);
+    printf("\n");
+  }
+done:
+  free(popular);
+  bndl_model_free(loaded);
+  bndl_model_free(m);
+  bndl_dataset_free(train);
+  bndl_dataset_free(valid);
+  bndl_dataset_free(test);
+  bndl_config_free(cfg);
+}
+
 static int load(bndl_dataset *ds, const char *preset, const char *path) {
   bndl_table_spec *spec = NULL;
   if (check(bndl_table_spec_preset(preset, &spec), "bndl_table_spec_preset"))
@@ -217,6 +377,7 @@ int main(int argc, char **argv) {
   printf("\ncompute backend: %s\n", bndl_context_backend_info(ctx));
   show_similar_items(ds);
   show_baskets(ds);
+  show_sequence_model(ctx, ds);
   rc = 0;
 done:
   bndl_dataset_free(ds);
