@@ -184,3 +184,60 @@ func TestSimilarityAndSplit(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestModelTrainRecommendSave(t *testing.T) {
+	ctx, _ := NewContext(2, 5)
+	defer ctx.Close()
+	ds := retail(t, ctx)
+	defer ds.Close()
+	cfg, err := NewConfig(map[string]string{"model.dim": "16", "model.max_len": "10", "model.layers": "1",
+		"train.epochs": "3", "train.loss": "sampled_softmax", "train.negatives": "64"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := NewModel(ds, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	var epochs []int64
+	if err := m.Train(ds, nil, cfg, func(p TrainProgress) bool { epochs = append(epochs, p.Epoch); return false }); err != nil {
+		t.Fatal(err)
+	}
+	if len(epochs) != 3 || epochs[2] != 3 {
+		t.Fatalf("progress epochs %v", epochs)
+	}
+	sum, err := m.Summary()
+	if err != nil || sum.Epochs != 3 {
+		t.Fatalf("summary %+v %v", sum, err)
+	}
+	history, _ := ds.UserItems(0)
+	items, scores, err := m.Recommend(history, 5)
+	if err != nil || len(items) != 5 || scores[0] < scores[4] {
+		t.Fatalf("recommend: %v %v %v", items, scores, err)
+	}
+	path := filepath.Join(t.TempDir(), "m.bndm")
+	if err := m.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	back, err := LoadModel(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer back.Close()
+	again, _, _ := back.Recommend(history, 5)
+	for i := range items {
+		if items[i] != again[i] {
+			t.Fatalf("reloaded model recommends %v, not %v", again, items)
+		}
+	}
+	if id, err := back.ItemID(items[0]); err != nil || id == "" {
+		t.Fatalf("item id: %q %v", id, err)
+	}
+	// A callback that asks to stop cancels with the library's status.
+	err = m.Train(ds, nil, cfg, func(p TrainProgress) bool { return true })
+	var e *Error
+	if !errors.As(err, &e) || e.Status != StatusCancelled {
+		t.Fatalf("want Cancelled, got %v", err)
+	}
+}

@@ -80,3 +80,36 @@ int bndlgo_neighbors_row(const bndl_neighbors *nb, int64_t row, const int32_t **
                          int32_t *count, char **msg) {
   return finish(bndl_neighbors_row(nb, row, cols, scores, count), msg);
 }
+
+int bndlgo_model_create(const bndl_dataset *ds, const bndl_config *cfg, bndl_model **out, char **msg) {
+  return finish(bndl_model_create(ds, cfg, out), msg);
+}
+int bndlgo_model_load(bndl_context *ctx, const char *path, bndl_model **out, char **msg) {
+  return finish(bndl_model_load(ctx, path, out), msg);
+}
+int bndlgo_model_save(const bndl_model *m, const char *path, char **msg) {
+  return finish(bndl_model_save(m, path), msg);
+}
+
+/* Defined in Go (model.go, //export): runs the callback the handle names. */
+extern int32_t bndlgoTrainProgress(uintptr_t handle, bndl_train_progress *progress);
+
+static int32_t BNDL_CALLBACK progress_trampoline(void *ud, const bndl_train_progress *p) {
+  return bndlgoTrainProgress((uintptr_t)ud, (bndl_train_progress *)p);
+}
+
+int bndlgo_model_train(bndl_model *m, const bndl_dataset *train, const bndl_dataset *valid, const bndl_config *cfg,
+                       uintptr_t progress, char **msg) {
+  return finish(bndl_model_train(m, train, valid, cfg, progress ? progress_trampoline : NULL, (void *)progress), msg);
+}
+int bndlgo_model_train_summary(const bndl_model *m, bndl_train_summary *out, char **msg) {
+  out->struct_size = sizeof *out;
+  return finish(bndl_model_train_summary(m, out), msg);
+}
+int bndlgo_model_recommend(const bndl_model *m, const int32_t *items, int64_t n, int64_t k, int32_t *out_items,
+                           float *out_scores, int64_t *n_out, char **msg) {
+  return finish(bndl_model_recommend(m, items, NULL, n, NULL, 0, 1, k, out_items, out_scores, n_out), msg);
+}
+int bndlgo_model_item_id(const bndl_model *m, int32_t index, const char **id, char **msg) {
+  return finish(bndl_model_item_id(m, index, id, NULL), msg);
+}

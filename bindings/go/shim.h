@@ -37,4 +37,15 @@ int bndlgo_copurchase_complements(const bndl_dataset *ds, const bndl_config *cfg
 int bndlgo_neighbors_row(const bndl_neighbors *nb, int64_t row, const int32_t **cols, const float **scores,
                          int32_t *count, char **msg);
 
+int bndlgo_model_create(const bndl_dataset *ds, const bndl_config *cfg, bndl_model **out, char **msg);
+int bndlgo_model_load(bndl_context *ctx, const char *path, bndl_model **out, char **msg);
+int bndlgo_model_save(const bndl_model *m, const char *path, char **msg);
+/* progress: a cgo.Handle of the Go callback, or 0 for none. */
+int bndlgo_model_train(bndl_model *m, const bndl_dataset *train, const bndl_dataset *valid, const bndl_config *cfg,
+                       uintptr_t progress, char **msg);
+int bndlgo_model_train_summary(const bndl_model *m, bndl_train_summary *out, char **msg);
+int bndlgo_model_recommend(const bndl_model *m, const int32_t *items, int64_t n, int64_t k, int32_t *out_items,
+                           float *out_scores, int64_t *n_out, char **msg);
+int bndlgo_model_item_id(const bndl_model *m, int32_t index, const char **id, char **msg);
+
 #endif

@@ -10,9 +10,10 @@ from .compute import (COSINE, DOT, ItemModel, Itemsets, Neighbors, Rules, comple
 from .core import Config, Context, backends, build_info, version
 from .dataset import Dataset, Entity, TableSpec, drop_reasons
 from .errors import BundleError, Status
+from .model import Model
 from .text import Lexicon, TextModel, tokenize
 
 __all__ = ["ABI_VERSION", "library_path", "BundleError", "Status", "Config", "Context", "backends",
            "build_info", "version", "Dataset", "Entity", "TableSpec", "drop_reasons", "Neighbors", "Rules",
            "Itemsets", "ItemModel", "COSINE", "DOT", "similar_items", "similar_users", "similar_embeddings",
-           "complements", "itemsets", "ease", "item_factors", "Lexicon", "TextModel", "tokenize"]
+           "complements", "itemsets", "ease", "item_factors", "Lexicon", "TextModel", "tokenize", "Model"]

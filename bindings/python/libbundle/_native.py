@@ -48,6 +48,21 @@ class ContextDesc(ctypes.Structure):
                 ("seed", c_uint64)]
 
 
+class TrainProgress(ctypes.Structure):
+    """bndl_train_progress (bundle_types.h)."""
+    _fields_ = [("struct_size", c_uint32), ("epoch", c_int64), ("epochs", c_int64), ("step", c_int64),
+                ("loss", ctypes.c_double), ("metric", ctypes.c_double), ("best_metric", ctypes.c_double),
+                ("best_epoch", c_int64), ("seconds", ctypes.c_double), ("eta_seconds", ctypes.c_double)]
+
+
+class TrainSummary(ctypes.Structure):
+    """bndl_train_summary (bundle_types.h)."""
+    _fields_ = [("struct_size", c_uint32), ("epochs", c_int64), ("steps", c_int64), ("best_epoch", c_int64),
+                ("best_metric", ctypes.c_double), ("final_loss", ctypes.c_double)]
+
+
+TRAIN_PROGRESS_FN = ctypes.CFUNCTYPE(c_int32, c_void_p, ctypes.POINTER(TrainProgress))
+
 P = c_void_p  # every opaque handle
 # name: (restype, argtypes)
 _PROTOTYPES = {
@@ -139,6 +154,24 @@ _PROTOTYPES = {
     "bndl_text_model_save": (Status, [P, c_char_p]),
     "bndl_text_model_load": (Status, [P, c_char_p, ctypes.POINTER(P)]),
     "bndl_text_model_free": (None, [P]),
+    "bndl_model_create": (Status, [P, P, ctypes.POINTER(P)]),
+    "bndl_model_train": (Status, [P, P, P, P, TRAIN_PROGRESS_FN, c_void_p]),
+    "bndl_model_train_summary": (Status, [P, ctypes.POINTER(TrainSummary)]),
+    "bndl_model_save": (Status, [P, c_char_p]),
+    "bndl_model_save_buffer": (Status, [P, ctypes.POINTER(P)]),
+    "bndl_model_load": (Status, [P, c_char_p, ctypes.POINTER(P)]),
+    "bndl_model_load_buffer": (Status, [P, ctypes.c_char_p, c_size_t, ctypes.POINTER(P)]),
+    "bndl_model_kind": (c_char_p, [P]),
+    "bndl_model_embedding_dim": (c_int64, [P]),
+    "bndl_model_num_params": (c_int64, [P]),
+    "bndl_model_num_items": (c_int64, [P]),
+    "bndl_model_free": (None, [P]),
+    "bndl_model_encode": (Status, [P, c_int32_p, c_int32_p, c_int64, c_float_p, c_int64]),
+    "bndl_model_recommend": (Status, [P, c_int32_p, c_int32_p, c_int64, c_int32_p, c_int64, c_int32, c_int64,
+                                      c_int32_p, c_float_p, c_int64_p]),
+    "bndl_model_item_embeddings": (Status, [P, ctypes.POINTER(c_float_p), c_int64_p, c_int64_p]),
+    "bndl_model_item_index": (Status, [P, ctypes.c_char_p, c_size_t, c_int32_p]),
+    "bndl_model_item_id": (Status, [P, c_int32, c_char_p_p, ctypes.POINTER(c_size_t)]),
     "bndl_buffer_data": (c_void_p, [P]),
     "bndl_buffer_size": (c_size_t, [P]),
     "bndl_buffer_free": (None, [P]),

@@ -199,6 +199,60 @@ class TextTest(unittest.TestCase):
         self.assertGreater(lex.score("质量很好，非常满意"), 0)
 
 
+class ModelTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.ctx = lb.Context(threads=2, seed=3)
+        cls.ds = retail(cls.ctx)
+        cls.cfg = {"model.dim": 16, "model.max_len": 10, "model.layers": 1, "train.epochs": 3,
+                   "train.loss": "sampled_softmax", "train.negatives": 64}
+
+    def test_train_recommend_save_load(self):
+        train, valid, test = self.ds.split({"split.with_valid": 1})
+        model = lb.Model.create(self.ds, self.cfg)
+        self.assertEqual((model.kind, model.dim, model.num_items), ("transformer", 16, self.ds.num_items))
+        seen = []
+        summary = model.train(train, valid, self.cfg, progress=lambda p: seen.append(p))
+        self.assertEqual([p["epoch"] for p in seen], [1, 2, 3])
+        self.assertEqual(summary["epochs"], 3)
+        self.assertGreater(summary["steps"], 0)
+        history = list(self.ds.user_events(0)[0])
+        items, scores = model.recommend(history, k=5)
+        self.assertEqual(len(items), 5)
+        self.assertTrue(set(items).isdisjoint(history))
+        self.assertEqual(list(scores), sorted(scores, reverse=True))
+        self.assertEqual(model.item_index(model.item_id(items[0])), items[0])
+        self.assertEqual(len(model.encode(history)), 16)
+        back = lb.Model.from_bytes(self.ctx, model.to_bytes())
+        self.assertEqual(list(back.recommend(history, k=5)[0]), list(items))
+        self.assertEqual(back.summary(), summary)
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "m.bndm")
+            model.save(path)
+            self.assertEqual(lb.Model.load(self.ctx, path).to_bytes(), model.to_bytes())
+
+    def test_progress_cancels_and_raises(self):
+        model = lb.Model.create(self.ds, self.cfg)
+        with self.assertRaises(lb.BundleError) as e:
+            model.train(self.ds, None, self.cfg, progress=lambda p: p["epoch"] >= 1)
+        self.assertEqual(e.exception.status, lb.Status.CANCELLED)
+        self.assertEqual(model.summary()["epochs"], 1)
+
+        def boom(p):
+            raise KeyError("from the callback")
+        with self.assertRaises(KeyError):
+            model.train(self.ds, None, self.cfg, progress=boom)
+
+    def test_bad_history(self):
+        model = lb.Model.create(self.ds, self.cfg)
+        with self.assertRaises(lb.BundleError) as e:
+            model.recommend([self.ds.num_items + 3])
+        self.assertEqual(e.exception.status, lb.Status.INVALID_ARGUMENT)
+        with self.assertRaises(lb.BundleError) as e:
+            model.item_index("not-an-item")
+        self.assertEqual(e.exception.status, lb.Status.NOT_FOUND)
+
+
 class LifetimeTest(unittest.TestCase):
     def test_children_outlive_parents(self):
         ctx = lb.Context(threads=1)
