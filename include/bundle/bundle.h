@@ -191,8 +191,8 @@ BNDL_API bndl_status bndl_table_spec_set_split_part(bndl_table_spec *spec, bndl_
 /* An empty dataset in the build phase. @thread any */
 BNDL_API bndl_status bndl_dataset_create(bndl_context *ctx, bndl_dataset **out);
 BNDL_API void bndl_dataset_free(bndl_dataset *ds);
-/* Copies the dataset keys (200-299) of cfg: loading limits, cleaning, weights. Build
- * phase only. @thread exclusive(ds) */
+/* Copies the dataset keys (200-299) of cfg: loading limits, cleaning, weights, and the
+ * text keys (800-899) that finalize reads. Build phase only. @thread exclusive(ds) */
 BNDL_API bndl_status bndl_dataset_configure(bndl_dataset *ds, const bndl_config *cfg);
 
 /* Reads one file (plain or .gz) through spec. Row-level problems drop the row and
@@ -207,9 +207,25 @@ BNDL_API bndl_status bndl_dataset_add_events(bndl_dataset *ds, const bndl_event_
 BNDL_API bndl_status bndl_dataset_add_catalogue(bndl_dataset *ds, const bndl_catalogue_columns *columns);
 BNDL_API bndl_status bndl_dataset_add_bundles(bndl_dataset *ds, const bndl_bundle_csr *bundles);
 
+/* The sentiment scorer of the review text features (sentiment_mean,
+ * rating_sentiment_agreement): a lexicon or a trained text classifier (probability p
+ * becomes 2p - 1), NULL to detach. Setting one replaces the other. The dataset retains
+ * the scorer (bndl_lexicon_free / bndl_text_model_free may come before finalize) and
+ * lets it go when bndl_dataset_finalize succeeds or the dataset is freed; it reads it
+ * during finalize only, so do not load into the lexicon while that runs. Splits and
+ * snapshots keep the review scores, not the scorer. Without a scorer those two
+ * columns are NaN. Build phase only. @thread exclusive(ds) */
+BNDL_API bndl_status bndl_dataset_set_sentiment_lexicon(bndl_dataset *ds, bndl_lexicon *lexicon);
+BNDL_API bndl_status bndl_dataset_set_sentiment_model(bndl_dataset *ds, bndl_text_model *model);
+
 /* Cleans (duplicates, repeats, unknown items, anomalous users), validates, builds the
  * user sequences, the weighted user x item matrix and the behaviour features, then
- * freezes the dataset: afterwards it is immutable and @thread any for readers.
+ * freezes the dataset: afterwards it is immutable and @thread any for readers. With
+ * reviews and text.features (default 1) it also scores every review with the attached
+ * scorer, appends "sentiment_mean" and "rating_sentiment_agreement" to the user and
+ * item feature tables, and extracts each item's keywords from its title and reviews
+ * (text.keyword_method tfidf | textrank, text.keywords per item, text.window); review
+ * text that is not UTF-8 is BNDL_ERR_FORMAT naming the review, the dataset unchanged.
  * BNDL_ERR_STATE if called twice. @thread exclusive(ds) */
 BNDL_API bndl_status bndl_dataset_finalize(bndl_dataset *ds);
 BNDL_API int32_t bndl_dataset_is_finalized(const bndl_dataset *ds);
@@ -247,7 +263,8 @@ BNDL_API bndl_status bndl_dataset_report_text(const bndl_dataset *ds, bndl_buffe
 
 /* ---- Read access after finalize (BNDL_ERR_STATE before). Pointers stay valid for the
  * dataset's lifetime. */
-/* Behaviour features as a row-major float table [rows x cols] (users or items). */
+/* Behaviour features as a row-major float table [rows x cols] (users or items), then
+ * the review text columns when finalize made them (see bndl_dataset_finalize). */
 BNDL_API bndl_status bndl_dataset_features(const bndl_dataset *ds, bndl_entity entity, const float **data,
                                            int64_t *rows, int32_t *cols);
 /* Column name of the feature table ("purchases", "recency_days", ...), NULL if out of range. */
@@ -269,6 +286,14 @@ BNDL_API bndl_status bndl_dataset_catalogue(const bndl_dataset *ds, const double
  * length 0 when it has none. */
 BNDL_API bndl_status bndl_dataset_item_title(const bndl_dataset *ds, int64_t item, const char **title,
                                              size_t *length);
+/* Keywords of an item (text.features at finalize), best first: *count of them (0 when
+ * the item has no text or the dataset no keywords), then the index-th one as UTF-8 bytes
+ * (NUL-terminated; length without the NUL) with its score (TF-IDF weight of the item's
+ * L2-normalised row, or TextRank score). score may be NULL. BNDL_ERR_NOT_FOUND for an
+ * item or index out of range. */
+BNDL_API bndl_status bndl_dataset_item_keyword_count(const bndl_dataset *ds, int64_t item, int32_t *count);
+BNDL_API bndl_status bndl_dataset_item_keyword(const bndl_dataset *ds, int64_t item, int32_t index,
+                                               const char **word, size_t *length, float *score);
 /* Bundle membership CSR over dense indices. */
 BNDL_API bndl_status bndl_dataset_bundles(const bndl_dataset *ds, const int64_t **indptr, const int32_t **items);
 

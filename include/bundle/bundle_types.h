@@ -199,7 +199,8 @@ typedef enum bndl_key {
   BNDL_KEY_TEXT_KEYWORDS = 812,           /* I: keywords kept per item (default 10) */
   BNDL_KEY_TEXT_KEYWORD_METHOD = 813,     /* S: tfidf (default) or textrank */
   BNDL_KEY_TEXT_VECTOR_DIM = 814,         /* I: dimension of the skip-gram word vectors (default 64; 0 = off) */
-  BNDL_KEY_TEXT_WINDOW = 815              /* I: skip-gram and TextRank co-occurrence window (default 5) */
+  BNDL_KEY_TEXT_WINDOW = 815,             /* I: skip-gram and TextRank co-occurrence window (default 5) */
+  BNDL_KEY_TEXT_FEATURES = 816            /* I 0/1: review text step at finalize: sentiment columns and item keywords (default 1; nothing without reviews) */
 } bndl_key;
 
 typedef enum bndl_value_type {

@@ -16,6 +16,7 @@
 #include "data/load.h"
 #include "data/snapshot.h"
 #include "data/split.h"
+#include "text/text_features.h"
 
 #define CHECK_DS(d) BNDL_CHECK_HANDLE(d, BNDL_MAGIC_DATASET, "bndl_dataset")
 
@@ -51,7 +52,10 @@ bndl_status bndl_dataset_configure(bndl_dataset *ds, const bndl_config *cfg) {
   CHECK_DS(ds);
   BNDL_CHECK_HANDLE(cfg, BNDL_MAGIC_CONFIG, "bndl_config");
   BNDL_TRY(check_building(ds, __func__));
-  BNDL_API_RETURN(bndl_config_merge_range(ds->cfg, cfg, 200, 299));
+  bndl_status st = bndl_config_merge_range(ds->cfg, cfg, 200, 299);
+  if (st == BNDL_OK) /* the text keys its finalize reads (text.features, keywords, ...) */
+    st = bndl_config_merge_range(ds->cfg, cfg, 800, 899);
+  BNDL_API_RETURN(st);
 }
 
 bndl_status bndl_dataset_load_table(bndl_dataset *ds, const char *path, const bndl_table_spec *spec) {
@@ -95,9 +99,22 @@ bndl_status bndl_dataset_add_bundles(bndl_dataset *ds, const bndl_bundle_csr *bu
 bndl_status bndl_dataset_finalize(bndl_dataset *ds) {
   CHECK_DS(ds);
   BNDL_TRY(check_building(ds, __func__));
-  bndl_status st = bndl_finalize(ds, 1);
+  /* The text step around the data layer's finalize (text/text_features.h): review scores
+   * before it, for the feature tables; keywords after it, from the merged titles. */
+  bndl_status st = bndl_text_prepare_finalize(ds);
+  if (st == BNDL_OK)
+    st = bndl_finalize(ds, 1);
+  if (st == BNDL_OK) {
+    st = bndl_text_item_keywords(ds);
+    if (st != BNDL_OK)
+      ds->finalized = 0;
+  }
   if (st != BNDL_OK && st != BNDL_ERR_FORMAT)
     ds->broken = 1; /* rows may be half cleaned; nothing leaks, free releases it all */
+  if (st == BNDL_OK && ds->scorer.release) { /* the scorer's work is done: give it back */
+    ds->scorer.release(ds->scorer.object);
+    memset(&ds->scorer, 0, sizeof ds->scorer);
+  }
   BNDL_API_RETURN(st);
 }
 
@@ -324,7 +341,23 @@ bndl_status bndl_dataset_split(const bndl_dataset *ds, const bndl_config *cfg, b
   BNDL_CHECK_PTR(train);
   BNDL_CHECK_PTR(test);
   BNDL_TRY(check_frozen(ds, __func__));
-  BNDL_API_RETURN(bndl_split(ds, cfg, train, valid, test));
+  bndl_dataset *parts[3] = {NULL, NULL, NULL}; /* train, valid, test */
+  bndl_status st = bndl_split(ds, cfg, &parts[0], valid ? &parts[1] : NULL, &parts[2]);
+  /* each part's keywords from its own reviews (its scores came with its rows) */
+  for (int k = 0; k < 3 && st == BNDL_OK; k++)
+    if (parts[k])
+      st = bndl_text_item_keywords(parts[k]);
+  if (st != BNDL_OK) {
+    for (int k = 0; k < 3; k++)
+      if (parts[k])
+        bndl_dataset_destroy(parts[k]);
+  } else {
+    *train = parts[0];
+    if (valid)
+      *valid = parts[1];
+    *test = parts[2];
+  }
+  BNDL_API_RETURN(st);
 }
 
 /* ---- snapshots */

@@ -59,5 +59,5 @@ bndl_status bndl_lexicon_score(const bndl_lexicon *lex, const char *text, size_t
 
 void bndl_lexicon_free(bndl_lexicon *lex) {
   if (bndl_handle_is(lex, BNDL_MAGIC_LEXICON))
-    bndl_lexicon_destroy(lex);
+    bndl_lexicon_release(lex); /* a dataset may still hold it until its finalize */
 }

@@ -105,5 +105,5 @@ bndl_status bndl_text_model_load(bndl_context *ctx, const char *path, bndl_text_
 
 void bndl_text_model_free(bndl_text_model *model) {
   if (bndl_handle_is(model, BNDL_MAGIC_TEXT_MODEL))
-    bndl_text_model_destroy(model);
+    bndl_text_model_release(model); /* a dataset may still hold it until its finalize */
 }

@@ -122,6 +122,7 @@ static const bndl_key_info keys[] = {
     S(BNDL_KEY_TEXT_KEYWORD_METHOD, "text.keyword_method", "tfidf", keyword_choices),
     I(BNDL_KEY_TEXT_VECTOR_DIM, "text.vector_dim", 64, 0, 4096),
     I(BNDL_KEY_TEXT_WINDOW, "text.window", 5, 1, 100),
+    I(BNDL_KEY_TEXT_FEATURES, "text.features", 1, 0, 1),
 };
 
 const bndl_key_info *bndl_key_lookup(bndl_key key) {

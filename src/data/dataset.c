@@ -62,6 +62,15 @@ static void free_feature_table(const bndl_allocator *a, bndl_feature_table *t) {
   memset(t, 0, sizeof *t);
 }
 
+void bndl_item_keywords_free(const bndl_allocator *a, bndl_item_keywords *k) {
+  bndl_free(a, k->offsets);
+  bndl_free(a, k->word);
+  bndl_free(a, k->score);
+  bndl_free(a, k->word_off);
+  bndl_free(a, k->text);
+  memset(k, 0, sizeof *k);
+}
+
 void bndl_dataset_destroy(bndl_dataset *ds) {
   const bndl_allocator *a = ds->alloc;
   ds->magic = BNDL_MAGIC_FREED;
@@ -87,6 +96,10 @@ void bndl_dataset_destroy(bndl_dataset *ds) {
   bndl_free(a, ds->bundle_members);
   free_feature_table(a, &ds->features[0]);
   free_feature_table(a, &ds->features[1]);
+  bndl_free(a, ds->review_sentiment);
+  bndl_item_keywords_free(a, &ds->keywords);
+  if (ds->scorer.release)
+    ds->scorer.release(ds->scorer.object);
   bndl_id_maps_release(ds->ids);
   bndl_context *ctx = ds->ctx;
   bndl_free(a, ds);

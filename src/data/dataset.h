@@ -108,6 +108,31 @@ typedef struct bndl_feature_table {
   const char *const *names;
 } bndl_feature_table;
 
+/* Keywords of every item after finalize (text/keywords.h computes them; the data layer
+ * stores, splits leave them to the API layer, snapshots keep them). Item i's keywords are
+ * [offsets[i], offsets[i+1]) of word / score, best first; word indexes the distinct
+ * keyword strings, NUL-terminated in `text` from word_off[w] (n_words + 1 offsets, each
+ * string's NUL included). All NULL when the dataset has no keywords. */
+typedef struct bndl_item_keywords {
+  int64_t *offsets;
+  int32_t *word;
+  float *score;
+  int64_t n_words;
+  int64_t *word_off;
+  char *text;
+} bndl_item_keywords;
+
+void bndl_item_keywords_free(const bndl_allocator *a, bndl_item_keywords *k);
+
+/* The sentiment scorer attached for finalize: a lexicon or a trained text model, held
+ * by a reference the API layer takes and gives back through `release` (the data layer
+ * never calls text/). */
+typedef struct bndl_sentiment_scorer {
+  void *object;                 /* struct bndl_lexicon * or struct bndl_text_model * */
+  int kind;                     /* 0 none, 1 lexicon, 2 text model */
+  void (*release)(void *object);
+} bndl_sentiment_scorer;
+
 struct bndl_dataset {
   uint32_t magic;
   struct bndl_context *ctx;
@@ -136,6 +161,12 @@ struct bndl_dataset {
   int64_t *bundle_indptr; /* n_bundles + 1 */
   int32_t *bundle_members;
   bndl_feature_table features[2]; /* [0] users, [1] items */
+
+  /* ---- review text (set by the API layer around finalize; see text/text_features.h) */
+  bndl_sentiment_scorer scorer; /* build phase; released once finalize succeeds */
+  int text_features;            /* 1: the review text feature columns exist */
+  double *review_sentiment;     /* rv.n scores in [-1, 1], NaN = no text; NULL = no scorer */
+  bndl_item_keywords keywords;
 };
 
 /* Creates an empty dataset in the build phase (ids: fresh maps, or shared `ids`). */

@@ -15,7 +15,10 @@
  * Sections hold the frozen rows (events in user-then-time order, reviews, bundle
  * membership, user-bundle rows), the per-item catalogue, the id maps, the report and the
  * dataset configuration. Derived data (interactions, features) is rebuilt on load, so a
- * file can never disagree with itself. A reader accepts its own major version and any
+ * file can never disagree with itself. Two results of the text step are kept instead of
+ * rebuilt (1.1): review sentiment scores, because the scorer that made them is not part
+ * of the dataset, and item keywords, because recomputing them would cost a tokenizer
+ * pass over every review at each load. A reader accepts its own major version and any
  * minor up to its own; unknown section tags are an error within a major (a newer minor
  * is refused before that, with both versions named).
  */
@@ -66,12 +69,23 @@ enum { BNDL_SNAPSHOT_HEADER_SIZE = 64, BNDL_SNAPSHOT_ENTRY_SIZE = 32, BNDL_SNAPS
 #define BNDL_SEC_CAT_TITLES BNDL_TAG('C', 'T', 'T', 'L')
 #define BNDL_SEC_REPORT BNDL_TAG('R', 'E', 'P', 'T')
 #define BNDL_SEC_CONFIG BNDL_TAG('C', 'O', 'N', 'F')
+/* Since 1.1, present only when the dataset has them: review sentiment scores (f64 per
+ * review, NaN = no text) and item keywords (bndl_item_keywords: offsets i64[items + 1],
+ * word i32[keywords], score f32[keywords], word offsets i64[words + 1], the strings). */
+#define BNDL_SEC_RV_SENTIMENT BNDL_TAG('R', 'S', 'N', 'T')
+#define BNDL_SEC_KW_OFF BNDL_TAG('K', 'O', 'F', 'F')
+#define BNDL_SEC_KW_WORD BNDL_TAG('K', 'W', 'R', 'D')
+#define BNDL_SEC_KW_SCORE BNDL_TAG('K', 'S', 'C', 'R')
+#define BNDL_SEC_KW_WORD_OFF BNDL_TAG('K', 'W', 'O', 'F')
+#define BNDL_SEC_KW_TEXT BNDL_TAG('K', 'T', 'X', 'T')
 
 /* META, an i64 array (later minors may append entries; readers ignore extra ones). */
 enum {
   META_N_USERS, META_N_ITEMS, META_N_BUNDLES, META_N_CATEGORIES, META_N_ORDERS, META_N_EVENTS, META_N_REVIEWS,
   META_N_BUNDLE_ITEMS, META_N_USER_BUNDLES, META_HAS_REAL_TIME, META_HAS_ORDINAL_TIME, META_REFERENCE_TIME,
-  META_API_CALLS, META_COUNT
+  META_API_CALLS, META_COUNT_1_0, /* the entries of format 1.0, which every file has */
+  META_TEXT_FEATURES = META_COUNT_1_0, /* 1.1: the review text feature columns exist (0 when absent) */
+  META_COUNT
 };
 
 #endif

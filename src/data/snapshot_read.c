@@ -475,6 +475,53 @@ static bndl_status decode_ids(const reader *r, bndl_dataset *ds, const int64_t *
   return BNDL_OK;
 }
 
+/* The text step's results (1.1, optional): review sentiment and item keywords. */
+static bndl_status decode_text(const reader *r, bndl_dataset *ds, const int64_t *meta) {
+  const bndl_allocator *a = ds->alloc;
+  uint64_t nr = (uint64_t)meta[META_N_REVIEWS], ni = (uint64_t)meta[META_N_ITEMS];
+  if (find(r, BNDL_SEC_RV_SENTIMENT)) {
+    COPY(BNDL_SEC_RV_SENTIMENT, nr, ds->review_sentiment);
+    for (uint64_t i = 0; i < nr; i++)
+      if (!isnan(ds->review_sentiment[i]) && !(ds->review_sentiment[i] >= -1 && ds->review_sentiment[i] <= 1))
+        return corrupt(r, "a review sentiment score is outside [-1, 1]");
+  }
+  const uint32_t kw_tags[] = {BNDL_SEC_KW_OFF, BNDL_SEC_KW_WORD, BNDL_SEC_KW_SCORE, BNDL_SEC_KW_WORD_OFF,
+                              BNDL_SEC_KW_TEXT};
+  int present = 0;
+  for (int k = 0; k < 5; k++)
+    present += find(r, kw_tags[k]) != NULL;
+  if (present == 0)
+    return BNDL_OK;
+  if (present != 5)
+    return corrupt(r, "some keyword sections are missing");
+  bndl_item_keywords *kw = &ds->keywords;
+  const view *words = find(r, BNDL_SEC_KW_WORD), *wo = find(r, BNDL_SEC_KW_WORD_OFF), *txt = find(r, BNDL_SEC_KW_TEXT);
+  if (wo->count == 0 || wo->count - 1 > INT32_MAX || txt->count != txt->length)
+    return corrupt(r, "keyword word table is inconsistent");
+  uint64_t nk = words->count, nw = wo->count - 1;
+  COPY(BNDL_SEC_KW_OFF, ni + 1, kw->offsets);
+  COPY(BNDL_SEC_KW_WORD, nk, kw->word);
+  COPY(BNDL_SEC_KW_SCORE, nk, kw->score);
+  COPY(BNDL_SEC_KW_WORD_OFF, nw + 1, kw->word_off);
+  kw->n_words = (int64_t)nw;
+  kw->text = bndl_alloc(a, (size_t)txt->length + 1);
+  if (kw->text == NULL)
+    return BNDL_ERR_OUT_OF_MEMORY;
+  memcpy(kw->text, txt->data, (size_t)txt->length);
+  if (!offsets_ok(kw->offsets, ni, nk) || !offsets_ok(kw->word_off, nw, txt->length) ||
+      !ids_in_range(kw->word, nk, (int64_t)nw, 0))
+    return corrupt(r, "keyword offsets or word indices are out of range");
+  for (uint64_t w = 0; w < nw; w++) {
+    int64_t lo = kw->word_off[w], hi = kw->word_off[w + 1];
+    if (hi - lo < 2 || kw->text[hi - 1] != '\0' || memchr(kw->text + lo, '\0', (size_t)(hi - lo - 1)))
+      return corrupt(r, "a keyword is empty or not one NUL-terminated string");
+  }
+  for (uint64_t k = 0; k < nk; k++)
+    if (!isfinite(kw->score[k]))
+      return corrupt(r, "a keyword score is not finite");
+  return BNDL_OK;
+}
+
 static bndl_status build_frozen(bndl_dataset *ds) {
   const bndl_allocator *a = ds->alloc;
   int32_t nu = bndl_dataset_n(ds, BNDL_IDS_USER), nb = bndl_dataset_n(ds, BNDL_IDS_BUNDLE);
@@ -509,17 +556,17 @@ bndl_status bndl_snapshot_decode(bndl_context *ctx, const void *data, size_t len
   BNDL_TRY(parse_header(&r));
   const int64_t *meta_src;
   const view *mv = find(&r, BNDL_SEC_META);
-  if (mv == NULL || mv->count < META_COUNT || mv->length != mv->count * 8)
+  if (mv == NULL || mv->count < META_COUNT_1_0 || mv->length != mv->count * 8)
     return corrupt(&r, "META section missing or too short");
   meta_src = (const int64_t *)mv->data;
-  int64_t meta[META_COUNT];
-  memcpy(meta, meta_src, sizeof meta);
+  int64_t meta[META_COUNT] = {0}; /* entries a 1.0 file lacks read as 0 */
+  memcpy(meta, meta_src, (size_t)(mv->count < META_COUNT ? mv->count : META_COUNT) * 8);
   for (int k = 0; k <= META_N_USER_BUNDLES; k++)
     if (meta[k] < 0 || (k <= META_N_ORDERS && meta[k] > INT32_MAX - 1) || (uint64_t)meta[k] > len)
       return corrupt(&r, "a count in META is negative or larger than the file could hold");
   if ((meta[META_HAS_REAL_TIME] & ~1) || (meta[META_HAS_ORDINAL_TIME] & ~1) ||
       (meta[META_HAS_REAL_TIME] && meta[META_HAS_ORDINAL_TIME]) || meta[META_API_CALLS] < 0 ||
-      meta[META_API_CALLS] > INT32_MAX)
+      meta[META_API_CALLS] > INT32_MAX || (meta[META_TEXT_FEATURES] & ~1))
     return corrupt(&r, "META flags are invalid");
   /* every section this reader knows, none it does not */
   for (int i = 0; i < r.n; i++) {
@@ -533,7 +580,9 @@ bndl_status bndl_snapshot_decode(bndl_context *ctx, const void *data, size_t len
                              BNDL_SEC_RV_TEXT, BNDL_SEC_BI_BUNDLE, BNDL_SEC_BI_ITEM, BNDL_SEC_UB_USER,
                              BNDL_SEC_UB_BUNDLE, BNDL_SEC_UB_TS, BNDL_SEC_UB_PART, BNDL_SEC_CAT_PRICE,
                              BNDL_SEC_CAT_COST, BNDL_SEC_CAT_STOCK, BNDL_SEC_CAT_CATEGORY, BNDL_SEC_CAT_LISTED,
-                             BNDL_SEC_CAT_TITLE_OFF, BNDL_SEC_CAT_TITLES};
+                             BNDL_SEC_CAT_TITLE_OFF, BNDL_SEC_CAT_TITLES, BNDL_SEC_RV_SENTIMENT,
+                             BNDL_SEC_KW_OFF, BNDL_SEC_KW_WORD, BNDL_SEC_KW_SCORE, BNDL_SEC_KW_WORD_OFF,
+                             BNDL_SEC_KW_TEXT};
     for (size_t k = 0; k < sizeof rows / sizeof rows[0]; k++)
       known |= t == rows[k];
     if (!known) {
@@ -556,6 +605,10 @@ bndl_status bndl_snapshot_decode(bndl_context *ctx, const void *data, size_t len
     ds->has_ordinal_time = (int)meta[META_HAS_ORDINAL_TIME];
     ds->reference_time = meta[META_REFERENCE_TIME];
     ds->api_calls = (int32_t)meta[META_API_CALLS];
+    ds->text_features = (int)meta[META_TEXT_FEATURES];
+    st = decode_text(&r, ds, meta);
+  }
+  if (st == BNDL_OK) {
     st = build_frozen(ds);
   }
   if (st != BNDL_OK) {

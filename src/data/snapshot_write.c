@@ -98,6 +98,7 @@ bndl_status bndl_snapshot_encode(const bndl_dataset *ds, char **out, size_t *out
   meta[META_HAS_ORDINAL_TIME] = ds->has_ordinal_time;
   meta[META_REFERENCE_TIME] = ds->reference_time;
   meta[META_API_CALLS] = ds->api_calls;
+  meta[META_TEXT_FEATURES] = ds->text_features;
   static const int64_t zero_offset = 0;
 
   bndl_strbuf rep, conf;
@@ -154,6 +155,17 @@ bndl_status bndl_snapshot_encode(const bndl_dataset *ds, char **out, size_t *out
   add(&w, BNDL_SEC_CAT_LISTED, c->listed, (uint64_t)n_items, 1);
   add(&w, BNDL_SEC_CAT_TITLE_OFF, c->title_off, (uint64_t)n_items + 1, 8);
   add(&w, BNDL_SEC_CAT_TITLES, c->titles.data, c->titles.len, 1);
+  if (ds->review_sentiment)
+    add(&w, BNDL_SEC_RV_SENTIMENT, ds->review_sentiment, r->n, 8);
+  const bndl_item_keywords *kw = &ds->keywords;
+  if (kw->offsets) {
+    uint64_t nk = (uint64_t)kw->offsets[n_items];
+    add(&w, BNDL_SEC_KW_OFF, kw->offsets, (uint64_t)n_items + 1, 8);
+    add(&w, BNDL_SEC_KW_WORD, kw->word, nk, 4);
+    add(&w, BNDL_SEC_KW_SCORE, kw->score, nk, 4);
+    add(&w, BNDL_SEC_KW_WORD_OFF, kw->word_off, (uint64_t)kw->n_words + 1, 8);
+    add(&w, BNDL_SEC_KW_TEXT, kw->text, (uint64_t)kw->word_off[kw->n_words], 1);
+  }
   add(&w, BNDL_SEC_REPORT, rep.data, rep.len, 1);
   add(&w, BNDL_SEC_CONFIG, conf.data, conf.len, 1);
 

@@ -6,7 +6,7 @@
  * the most held-out part of any event of the same (user, item) pair, or by its time for
  * "time", so a held-out purchase is never described by a training review. The parts
  * share the parent's id maps, catalogue and bundle membership, and each computes its
- * features from its own rows only.
+ * features from its own rows only (review sentiment scores travel with their reviews).
  */
 #include "data/split.h"
 
@@ -182,6 +182,18 @@ static bndl_status fill_child(const bndl_dataset *ds, bndl_dataset *c, uint8_t w
     k->line[r] = -rows++;
   }
   c->report.sources[src].rows_read = rows;
+  /* The parent's review scores follow their rows (a child has no scorer of its own);
+   * keywords are the API layer's step after this finalize, from the child's rows. */
+  c->text_features = ds->text_features;
+  if (ds->review_sentiment) {
+    c->review_sentiment = bndl_alloc_array(a, c->rv.n + 1, sizeof *c->review_sentiment);
+    if (c->review_sentiment == NULL)
+      return BNDL_ERR_OUT_OF_MEMORY;
+    size_t r = 0;
+    for (size_t i = 0; i < v->n; i++)
+      if (rv_part[i] == which)
+        c->review_sentiment[r++] = ds->review_sentiment[i];
+  }
   c->has_real_time = ds->has_real_time;
   c->has_ordinal_time = ds->has_ordinal_time;
   BNDL_TRY(bndl_config_merge_range(c->cfg, ds->cfg, 0, INT32_MAX));

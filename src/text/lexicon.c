@@ -28,6 +28,13 @@ bndl_status bndl_lexicon_new(bndl_context *ctx, bndl_lexicon **out) {
   return BNDL_OK;
 }
 
+void bndl_lexicon_retain(bndl_lexicon *lex) { atomic_fetch_add(&lex->holders, 1); }
+
+void bndl_lexicon_release(bndl_lexicon *lex) {
+  if (atomic_fetch_sub(&lex->holders, 1) == 0)
+    bndl_lexicon_destroy(lex);
+}
+
 void bndl_lexicon_destroy(bndl_lexicon *lex) {
   bndl_context *ctx = lex->ctx;
   const bndl_allocator *a = &ctx->alloc;

@@ -26,6 +26,7 @@
 #ifndef BNDL_TEXT_LEXICON_H
 #define BNDL_TEXT_LEXICON_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -67,6 +68,7 @@ typedef struct bndl_lex_word {
 
 struct bndl_lexicon {
   uint32_t magic;
+  atomic_int holders; /* references beyond the creator's (a dataset it scores for) */
   struct bndl_context *ctx; /* retained: allocator and log sink */
   /* entries in insertion order; the index maps hash slots to entry number + 1 */
   struct bndl_lex_entry *entries;
@@ -85,6 +87,10 @@ struct bndl_lexicon {
 /* An empty store (ctx is retained). */
 bndl_status bndl_lexicon_new(struct bndl_context *ctx, struct bndl_lexicon **out);
 void bndl_lexicon_destroy(struct bndl_lexicon *lex);
+/* Reference counting for holders such as a dataset's sentiment scorer: retain adds one;
+ * release drops one, and destroys when none is left (the creator's free is a release). */
+void bndl_lexicon_retain(struct bndl_lexicon *lex);
+void bndl_lexicon_release(struct bndl_lexicon *lex);
 
 /* Format name ("vader", ...) -> format; 0 when unknown. */
 bndl_lex_format bndl_lex_format_from_name(const char *name);

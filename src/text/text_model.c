@@ -65,6 +65,13 @@ bndl_status bndl_text_model_new(bndl_context *ctx, const bndl_tokenizer_options 
   return BNDL_OK;
 }
 
+void bndl_text_model_retain(bndl_text_model *m) { atomic_fetch_add(&m->holders, 1); }
+
+void bndl_text_model_release(bndl_text_model *m) {
+  if (atomic_fetch_sub(&m->holders, 1) == 0)
+    bndl_text_model_destroy(m);
+}
+
 void bndl_text_model_destroy(bndl_text_model *m) {
   if (m == NULL)
     return;

@@ -11,6 +11,7 @@
 #ifndef BNDL_TEXT_TEXT_MODEL_H
 #define BNDL_TEXT_TEXT_MODEL_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,6 +24,7 @@ struct bndl_context;
 
 struct bndl_text_model {
   uint32_t magic;
+  atomic_int holders; /* references beyond the creator's (a dataset it scores for) */
   struct bndl_context *ctx;
   const bndl_allocator *alloc;
   bndl_tokenizer_options topt;
@@ -56,6 +58,9 @@ bndl_status bndl_text_model_probabilities(const bndl_text_model *m, const char *
 bndl_status bndl_text_model_new(struct bndl_context *ctx, const bndl_tokenizer_options *topt,
                                 const bndl_ngram_options *nopt, bndl_text_model **out);
 void bndl_text_model_destroy(bndl_text_model *m);
+/* As bndl_lexicon_retain / _release (lexicon.h). */
+void bndl_text_model_retain(bndl_text_model *m);
+void bndl_text_model_release(bndl_text_model *m);
 
 /* Model file (text_model_format.h). */
 bndl_status bndl_text_model_encode(const bndl_text_model *m, char **out, size_t *len);

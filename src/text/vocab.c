@@ -75,6 +75,19 @@ void bndl_vocab_free(bndl_vocab *v) {
 
 static inline uint64_t slot_of(uint64_t hash, int64_t id) { return (hash >> 32 << 32) | (uint64_t)(id + 1); }
 
+void bndl_vocab_clear(bndl_vocab *v) {
+  /* Each key's slot is found by its exact value (never stopping at an empty slot), so
+   * zeroing slots as we go cannot lose a later key: O(keys), not O(table). */
+  for (int64_t id = 0; id < v->n; id++) {
+    size_t i = (size_t)v->hash[id] & v->mask;
+    while (v->slots[i] != slot_of(v->hash[id], id))
+      i = (i + 1) & v->mask;
+    v->slots[i] = 0;
+  }
+  v->n = 0;
+  v->bytes_len = 0;
+}
+
 /* Short keys are the rule (n-grams of a few characters): compare them inline, 8 bytes
  * at a time, instead of calling memcmp. */
 static inline int same_bytes(const char *a, const char *b, size_t n) {

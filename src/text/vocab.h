@@ -36,6 +36,8 @@ uint64_t bndl_vocab_hash(const char *key, size_t len);
 
 void bndl_vocab_init(bndl_vocab *v, const bndl_allocator *a);
 void bndl_vocab_free(bndl_vocab *v);
+/* Empties v and keeps its memory for the next use (time proportional to its keys). */
+void bndl_vocab_clear(bndl_vocab *v);
 /* Id of key, or -1. */
 int64_t bndl_vocab_find(const bndl_vocab *v, const char *key, size_t len, uint64_t hash);
 /* Id of key, inserted at the end when absent (*added = 1 then). OUT_OF_MEMORY, or LIMIT

@@ -130,6 +130,7 @@ static const expect_key expected[] = {
     ES(BNDL_KEY_TEXT_KEYWORD_METHOD, "text.keyword_method", "tfidf"),
     EI(BNDL_KEY_TEXT_VECTOR_DIM, "text.vector_dim", 64),
     EI(BNDL_KEY_TEXT_WINDOW, "text.window", 5),
+    EI(BNDL_KEY_TEXT_FEATURES, "text.features", 1),
 };
 enum { N_EXPECTED = sizeof expected / sizeof expected[0] };
 
