@@ -525,6 +525,17 @@ BNDL_API bndl_status bndl_model_item_id(const bndl_model *model, int32_t index, 
 BNDL_API bndl_status bndl_text_tokenize(bndl_context *ctx, const char *text, size_t length, const bndl_config *cfg,
                                         bndl_buffer **tokens);
 
+/* Keywords of each of n documents (texts[i], lengths may be NULL for NUL-terminated
+ * texts), as the dataset's item keywords are made: text.keyword_method (tfidf, idf over
+ * these n documents; or textrank), text.keywords per document, text.window, stopwords,
+ * negators, numbers, punctuation and one-character tokens dropped, Chinese words learnt
+ * from the texts when they hold any. *keywords holds one line per keyword, best first
+ * within a document, documents in order: "<document index>\t<word>\t<score>\n"
+ * (words hold no tab or newline). Invalid UTF-8: BNDL_ERR_FORMAT naming the text.
+ * Deterministic for any thread count. @thread any */
+BNDL_API bndl_status bndl_text_keywords(bndl_context *ctx, const char *const *texts, const size_t *lengths, int64_t n,
+                                        const bndl_config *cfg, bndl_buffer **keywords);
+
 /* An empty lexicon set; load files into it, then score. @thread exclusive while loading,
  * then any. */
 BNDL_API bndl_status bndl_lexicon_create(bndl_context *ctx, bndl_lexicon **out);

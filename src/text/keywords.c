@@ -38,6 +38,42 @@ void bndl_keyword_options_from(const bndl_config *cfg, bndl_keyword_options *o) 
   o->window = (int32_t)bndl_cfg_int(cfg, BNDL_KEY_TEXT_WINDOW);
 }
 
+/* ---- the tokenizer */
+
+/* 1 if any text holds a CJK ideograph (the three-byte UTF-8 forms with lead bytes
+ * E3..E9 hold every BMP ideograph bndl_text_is_ideograph accepts; texts are valid UTF-8,
+ * so a lead byte is never a continuation byte). */
+static int has_ideographs(const char *const *texts, const size_t *lens, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    const unsigned char *p = (const unsigned char *)texts[i];
+    for (size_t k = 0; p && k + 2 < lens[i]; k++) {
+      if (p[k] < 0xE3 || p[k] > 0xE9)
+        continue;
+      uint32_t cp = (uint32_t)(p[k] & 0x0F) << 12 | (uint32_t)(p[k + 1] & 0x3F) << 6 | (uint32_t)(p[k + 2] & 0x3F);
+      if (bndl_text_is_ideograph(cp))
+        return 1;
+    }
+  }
+  return 0;
+}
+
+bndl_status bndl_keywords_tokenizer(const bndl_allocator *a, const bndl_config *cfg, const char *const *texts,
+                                    const size_t *lengths, size_t n, bndl_tokenizer **out) {
+  const char *lang = bndl_cfg_string(cfg, BNDL_KEY_TEXT_LANGUAGE);
+  bndl_tokenizer_options o = {strcmp(lang, "en") == 0 ? 1 : strcmp(lang, "zh") == 0 ? 2 : 0, 0, 1};
+  bndl_tokenizer *t;
+  BNDL_TRY(bndl_tokenizer_new(a, &o, NULL, &t));
+  bndl_status st = BNDL_OK;
+  if (has_ideographs(texts, lengths, n))
+    st = bndl_tokenizer_learn(t, texts, lengths, (int64_t)n, BNDL_KEYWORDS_LEARN_MIN);
+  if (st != BNDL_OK) {
+    bndl_tokenizer_free(t);
+    return st;
+  }
+  *out = t;
+  return BNDL_OK;
+}
+
 /* ---- candidates */
 
 static size_t code_points(const char *s, size_t n) {
@@ -47,8 +83,37 @@ static size_t code_points(const char *s, size_t n) {
   return k;
 }
 
-static int is_candidate(const bndl_token *t) {
-  return (t->kind == BNDL_TOKEN_WORD || t->kind == BNDL_TOKEN_CJK) && code_points(t->text, t->length) >= 2;
+/* Words the tokenizer keeps because sentiment rules need them (negators, contrast
+ * words, degree adverbs) or that are too general to name anything (auxiliaries, fillers,
+ * contractions left without their apostrophe): never keywords. TF-IDF would mostly bury
+ * them by their idf; TextRank ranks by centrality and would put them on top. */
+static const char *const keyword_stopwords[] = {
+    /* English */
+    "not", "no", "never", "nor", "none", "nothing", "nobody", "neither", "without", "but", "however", "although",
+    "though", "yet", "very", "really", "so", "too", "quite", "pretty", "rather", "extremely", "more", "most", "much",
+    "less", "least", "just", "also", "even", "still", "only", "well", "again", "ever", "get", "got", "gets", "would",
+    "could", "should", "will", "can", "may", "might", "must", "one", "ones", "im", "ive", "id", "ill", "youre",
+    "its", "thats", "theres", "dont", "doesnt", "didnt", "cant", "wont", "isnt", "wasnt", "arent", "lot", "lots",
+    "thing", "things", "way", "bit", "since", "because", "back", "now", "then", "there", "here",
+    /* Chinese */
+    "没有", "不是", "但是", "可是", "不过", "然而", "还是", "就是", "非常", "比较", "觉得", "感觉", "真的", "已经",
+    "可以", "还有", "一下", "一点", "有点", "特别", "而且", "一个", "一次", "这次", "这么", "那么", "怎么", "什么",
+    "因为", "所以", "虽然", "如果", "不会", "不能", "一直", "一样", "其实", "现在", "还是", "不要", "只是", "应该",
+    "以后", "的话", "时候", "有些", "一些", "这种", "那种", "东西"};
+
+static int is_candidate(const bndl_vocab *stop, const bndl_token *t) {
+  return (t->kind == BNDL_TOKEN_WORD || t->kind == BNDL_TOKEN_CJK) && code_points(t->text, t->length) >= 2 &&
+         bndl_vocab_find(stop, t->text, t->length, bndl_vocab_hash(t->text, t->length)) < 0;
+}
+
+static bndl_status stopword_vocab(bndl_vocab *v) {
+  for (size_t k = 0; k < sizeof keyword_stopwords / sizeof keyword_stopwords[0]; k++) {
+    const char *w = keyword_stopwords[k];
+    int64_t id;
+    int added;
+    BNDL_TRY(bndl_vocab_insert(v, w, strlen(w), bndl_vocab_hash(w, strlen(w)), &id, &added));
+  }
+  return BNDL_OK;
 }
 
 /* Tokenizes text `i` of the collection; invalid UTF-8 names the text. */
@@ -133,6 +198,7 @@ typedef struct job {
   const bndl_keyword_docs *docs;
   const bndl_keyword_options *opt;
   const int64_t *block_off; /* n_blocks + 1 document offsets */
+  const bndl_vocab *stop;   /* keyword_stopwords */
   worker *workers;
   int32_t n_workers;
   /* slots: document d's keywords are [d * k, d * k + count[d]) */
@@ -222,7 +288,7 @@ static bndl_status textrank_doc(const job *j, worker *w, int32_t wi, int64_t doc
     size_t n_seq = 0;
     for (size_t k = 0; k < w->list.n; k++) {
       const bndl_token *tk = &w->list.tokens[k];
-      if (!is_candidate(tk))
+      if (!is_candidate(j->stop, tk))
         continue;
       int64_t id;
       int added;
@@ -306,7 +372,7 @@ static bndl_status doc_ids(const job *j, worker *w, int64_t doc, bndl_vocab *v, 
     BNDL_TRY(tokenize_text(j->tok, j->docs, t, &w->list));
     for (size_t k = 0; k < w->list.n; k++) {
       const bndl_token *tk = &w->list.tokens[k];
-      if (!is_candidate(tk))
+      if (!is_candidate(j->stop, tk))
         continue;
       uint64_t h = bndl_vocab_hash(tk->text, tk->length);
       int64_t id;
@@ -541,12 +607,16 @@ bndl_status bndl_keywords_extract(struct bndl_context *ctx, const bndl_tokenizer
   j.opt = opt;
   int64_t n_blocks = 0, *block_off = NULL;
   size_t slots = (size_t)docs->n_docs * (size_t)(opt->k > 0 ? opt->k : 1) + 1;
-  bndl_vocab global;
+  bndl_vocab global, stop;
   bndl_vocab_init(&global, a);
+  bndl_vocab_init(&stop, a);
+  j.stop = &stop;
   double *idf = NULL;
   bndl_status st = cut_blocks(a, docs, &block_off, &n_blocks);
+  if (st == BNDL_OK)
+    st = stopword_vocab(&stop);
   if (st != BNDL_OK)
-    return st;
+    goto done;
   j.block_off = block_off;
   j.n_workers = bndl_context_thread_count(ctx);
   j.workers = bndl_zalloc_array(a, (size_t)j.n_workers, sizeof *j.workers);
@@ -588,5 +658,6 @@ done:
   bndl_free(a, block_off);
   bndl_free(a, idf);
   bndl_vocab_free(&global);
+  bndl_vocab_free(&stop);
   return st;
 }

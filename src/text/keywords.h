@@ -8,7 +8,9 @@
  * "good" here: a keyword names what reviews talk about, not what they say of it), and
  * single-character tokens dropped, Latin or Chinese: one letter is never a keyword, and
  * one ideograph is mostly a function word or an adverb the stopword list misses (很, 太,
- * 还), while the nouns people name things by are segmented as two or more.
+ * 还), while the nouns people name things by are segmented as two or more; and a short
+ * list of words the tokenizer keeps for the sentiment rules (negators, contrast words,
+ * degree adverbs) or that name nothing (keywords.c) is dropped too.
  *
  * TF-IDF: a document's score of word w is (1 + ln tf) * idf, idf = ln((1 + N) / (1 +
  * df)) + 1 over the N non-empty documents of the collection (sklearn's sublinear tf and
@@ -64,6 +66,14 @@ typedef struct bndl_keyword_docs {
 /* Options from a config (text.keyword_method, text.keywords, text.window; NULL =
  * defaults). */
 void bndl_keyword_options_from(const bndl_config *cfg, bndl_keyword_options *o);
+
+/* The tokenizer keywords use: text.language of cfg, no negation marks, stopwords
+ * dropped, the built-in dictionaries only (no lexicon: keywords then depend on the texts
+ * and config alone), and, when any of texts[0..n) holds a CJK ideograph, Chinese words
+ * learnt from those texts (bndl_tokenizer_learn, min count BNDL_KEYWORDS_LEARN_MIN). */
+enum { BNDL_KEYWORDS_LEARN_MIN = 5 };
+bndl_status bndl_keywords_tokenizer(const bndl_allocator *a, const bndl_config *cfg, const char *const *texts,
+                                    const size_t *lengths, size_t n, bndl_tokenizer **out);
 
 /* Keywords of every document into *out (out->offsets has n_docs + 1 entries). The
  * tokenizer should drop stopwords; it is only read. Invalid UTF-8 in a text:

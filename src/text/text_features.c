@@ -178,9 +178,8 @@ bndl_status bndl_text_item_keywords(bndl_dataset *ds) {
     texts[fill[i]] = review_text(ds, r, &lens[fill[i]]);
     fill[i]++;
   }
-  const char *lang = bndl_cfg_string(ds->cfg, BNDL_KEY_TEXT_LANGUAGE);
-  bndl_tokenizer_options topt = {strcmp(lang, "en") == 0 ? 1 : strcmp(lang, "zh") == 0 ? 2 : 0, 0, 1};
-  BNDL_TRY_GOTO(st, bndl_tokenizer_new(a, &topt, NULL, &tok), done);
+  /* reviews without an item belong to no document: doc_off[n_items] texts are used */
+  BNDL_TRY_GOTO(st, bndl_keywords_tokenizer(a, ds->cfg, texts, lens, (size_t)doc_off[n_items], &tok), done);
   bndl_keyword_options kopt;
   bndl_keyword_options_from(ds->cfg, &kopt);
   bndl_keyword_docs docs = {n_items, doc_off, texts, lens};

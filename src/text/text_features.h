@@ -11,9 +11,11 @@
  *
  * Sentiment of a review, in [-1, 1]: the lexicon's VADER-style compound score, or 2p - 1
  * for a trained classifier's probability p of "positive"; NaN for a review without text.
- * Keyword tokenization depends on the dataset alone (text.language, the built-in
- * dictionaries, no lexicon), so a dataset and its split parts segment alike whichever
- * scorer the parent had.
+ * Keyword tokenization depends on the dataset's texts alone (text.language, the built-in
+ * dictionaries, no lexicon, and Chinese words learnt from the item titles and reviews
+ * when they hold any ideograph: bndl_tokenizer_learn, min count 5), so whichever scorer
+ * a dataset had, its keywords are a function of its rows and config; a split part learns
+ * from its own rows, as its features come from them.
  */
 #ifndef BNDL_TEXT_TEXT_FEATURES_H
 #define BNDL_TEXT_TEXT_FEATURES_H
