@@ -314,7 +314,8 @@ BNDL_API bndl_status bndl_dataset_split(const bndl_dataset *ds, const bndl_confi
 /* ---- Snapshot: one versioned, checksummed binary file of a finalized dataset.
  * Saving is atomic (temporary file, fsync, rename). Loading checks magic, format
  * version (FORMAT / VERSION naming both versions), every section checksum and every
- * index against the dataset's own sizes. A load then save gives identical bytes. */
+ * index against the dataset's own sizes. A load then save gives identical bytes (a file
+ * of an older minor format is saved in the current one). */
 BNDL_API bndl_status bndl_dataset_save(const bndl_dataset *ds, const char *path);
 BNDL_API bndl_status bndl_dataset_save_buffer(const bndl_dataset *ds, bndl_buffer **out);
 BNDL_API bndl_status bndl_dataset_load(bndl_context *ctx, const char *path, bndl_dataset **out);

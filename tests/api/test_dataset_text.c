@@ -11,6 +11,7 @@
  * dropped by the loader; argument and state errors.
  */
 #include <math.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -380,7 +381,12 @@ static void test_split_and_snapshot(void **state) {
 }
 
 /* A generated dataset of 240 reviews over 30 items, finalized on 1 and 3 threads. */
-static bndl_dataset *generated(bndl_context *ctx, const char *method) {
+/* The generated reviews as a temporary CSV, written once (test_write_tmp is not
+ * thread-safe, and the concurrent test loads it from several threads). */
+static const char *generated_csv(void) {
+  static const char *path = NULL;
+  if (path)
+    return path;
   static const char *words[] = {"soft", "towel", "cotton", "cheap", "thin", "great", "bad", "color", "wash", "dry",
                                 "毛巾", "柔软", "便宜", "颜色"};
   char *csv = malloc(64 * 1024), *p = csv;
@@ -395,6 +401,12 @@ static bndl_dataset *generated(bndl_context *ctx, const char *method) {
     }
     p += sprintf(p, "\"\n");
   }
+  path = test_write_tmp(".csv", csv, strlen(csv));
+  free(csv);
+  return path;
+}
+
+static bndl_dataset *generated_with(bndl_context *ctx, const char *method, bndl_lexicon *shared) {
   bndl_dataset *ds;
   assert_int_equal(bndl_dataset_create(ctx, &ds), BNDL_OK);
   bndl_config *cfg;
@@ -402,15 +414,62 @@ static bndl_dataset *generated(bndl_context *ctx, const char *method) {
   assert_int_equal(bndl_config_set(cfg, "text.keyword_method", method), BNDL_OK);
   assert_int_equal(bndl_dataset_configure(ds, cfg), BNDL_OK);
   bndl_config_free(cfg);
+  bndl_table_spec *spec;
+  assert_int_equal(bndl_table_spec_create(BNDL_TABLE_REVIEWS, BNDL_FORMAT_DELIMITED, &spec), BNDL_OK);
   const char *c[] = {"user", "item", "rating", "text"};
   const bndl_field f[] = {BNDL_FIELD_USER, BNDL_FIELD_ITEM, BNDL_FIELD_RATING, BNDL_FIELD_TEXT};
-  load(ds, BNDL_TABLE_REVIEWS, csv, c, f, 4);
-  free(csv);
-  bndl_lexicon *lex = tiny_lexicon(ctx);
+  for (int k = 0; k < 4; k++)
+    assert_int_equal(bndl_table_spec_map(spec, f[k], c[k]), BNDL_OK);
+  assert_int_equal(bndl_dataset_load_table(ds, generated_csv(), spec), BNDL_OK);
+  bndl_table_spec_free(spec);
+  bndl_lexicon *lex = shared ? shared : tiny_lexicon(ctx);
   assert_int_equal(bndl_dataset_set_sentiment_lexicon(ds, lex), BNDL_OK);
-  bndl_lexicon_free(lex);
+  if (!shared)
+    bndl_lexicon_free(lex);
   assert_int_equal(bndl_dataset_finalize(ds), BNDL_OK);
   return ds;
+}
+
+static bndl_dataset *generated(bndl_context *ctx, const char *method) { return generated_with(ctx, method, NULL); }
+
+/* Several application threads finalize datasets on one context (one pool) with one
+ * shared lexicon (scored read-only, retained and released by each dataset): every result
+ * equals the single-threaded one (TSan checks the races). */
+typedef struct caller {
+  bndl_context *ctx;
+  bndl_lexicon *lex;
+  const char *method;
+  bndl_dataset *out;
+} caller;
+
+static void *caller_main(void *p) {
+  caller *c = p;
+  c->out = generated_with(c->ctx, c->method, c->lex);
+  return NULL;
+}
+
+static void test_concurrent_callers(void **state) {
+  (void)state;
+  bndl_context *ctx = ctx_threads(2);
+  bndl_lexicon *lex = tiny_lexicon(ctx);
+  bndl_dataset *ref = generated_with(ctx, "textrank", lex); /* writes the CSV first */
+  enum { T = 3 };
+  pthread_t th[T];
+  caller c[T];
+  for (int i = 0; i < T; i++) {
+    c[i] = (caller){ctx, lex, "textrank", NULL};
+    assert_int_equal(pthread_create(&th[i], NULL, caller_main, &c[i]), 0);
+  }
+  for (int i = 0; i < T; i++)
+    pthread_join(th[i], NULL);
+  bndl_lexicon_free(lex); /* the datasets let theirs go at finalize */
+  for (int i = 0; i < T; i++) {
+    assert_non_null(c[i].out);
+    assert_same_text(ref, c[i].out);
+    bndl_dataset_free(c[i].out);
+  }
+  bndl_dataset_free(ref);
+  bndl_context_free(ctx);
 }
 
 static void test_threads_identical(void **state) {
@@ -554,7 +613,7 @@ int main(void) {
       cmocka_unit_test(test_no_scorer_and_off), cmocka_unit_test(test_textrank_config),
       cmocka_unit_test(test_split_and_snapshot), cmocka_unit_test(test_threads_identical),
       cmocka_unit_test(test_invalid_utf8_row_dropped), cmocka_unit_test(test_errors),
-      cmocka_unit_test(test_text_keywords),
+      cmocka_unit_test(test_text_keywords),     cmocka_unit_test(test_concurrent_callers),
   };
   return cmocka_run_group_tests(tests, NULL, teardown_group);
 }
