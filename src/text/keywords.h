@@ -28,8 +28,10 @@
  * Ties rank the word seen first in the document first. Work runs on the context pool in
  * fixed blocks of documents, each block writing its own slots; the TF-IDF vocabulary is
  * merged in document order between the passes, so results are identical for every
- * thread count. Memory: the vocabulary, K slots per document, and per block scratch
- * bounded by its own text.
+ * thread count. Memory does not grow with the amount of text: the TF-IDF vocabulary
+ * (distinct candidate words), per-worker scratch sized by the largest document, the df
+ * pass's block vocabularies for one chunk of blocks at a time, and K slots per document
+ * (about twice the size of the result itself).
  */
 #ifndef BNDL_TEXT_KEYWORDS_H
 #define BNDL_TEXT_KEYWORDS_H

@@ -227,15 +227,25 @@ static void test_model_features(void **state) {
   bndl_context_free(ctx);
 }
 
+/* Counts the log records that explain the NaN columns. */
+static void count_no_scorer(void *ud, bndl_log_level level, const char *message) {
+  if (level == BNDL_LOG_INFO && strstr(message, "no sentiment scorer attached") &&
+      strstr(message, "sentiment_mean and rating_sentiment_agreement are NaN"))
+    ++*(int *)ud;
+}
+
 static void test_no_scorer_and_off(void **state) {
   (void)state;
   bndl_context *ctx = ctx_threads(1);
+  int said = 0;
+  assert_int_equal(bndl_context_set_log(ctx, count_no_scorer, &said, NULL, BNDL_LOG_INFO), BNDL_OK);
   bndl_dataset *ds = small(ctx, NULL, NULL, 0);
   bndl_lexicon *lex = tiny_lexicon(ctx);
   assert_int_equal(bndl_dataset_set_sentiment_lexicon(ds, lex), BNDL_OK);
   assert_int_equal(bndl_dataset_set_sentiment_lexicon(ds, NULL), BNDL_OK); /* detached again */
   bndl_lexicon_free(lex);
   assert_int_equal(bndl_dataset_finalize(ds), BNDL_OK);
+  assert_int_equal(said, 1); /* the log says why the columns are NaN */
   const float *d;
   int64_t rows;
   int32_t cols;
@@ -254,6 +264,7 @@ static void test_no_scorer_and_off(void **state) {
 
   ds = small(ctx, "text.features", "0", 0);
   assert_int_equal(bndl_dataset_finalize(ds), BNDL_OK);
+  assert_int_equal(said, 1); /* nothing to explain when the step is off */
   assert_int_equal(bndl_dataset_features(ds, BNDL_ENTITY_ITEM, &d, &rows, &cols), BNDL_OK);
   assert_int_equal(cols, user_cols - 2);
   assert_int_equal(column(ds, BNDL_ENTITY_ITEM, "sentiment_mean"), -1);
