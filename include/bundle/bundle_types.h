@@ -50,6 +50,7 @@ typedef struct bndl_item_model bndl_item_model; /* closed-form item model: EASE 
 typedef struct bndl_lexicon bndl_lexicon;       /* sentiment lexicons with their rules (English, Chinese) */
 typedef struct bndl_text_model bndl_text_model; /* a trained text classifier (TF-IDF n-grams + logistic regression) */
 typedef struct bndl_model bndl_model;           /* sequence encoder (SASRec-style Transformer or LSTM) with its item ids */
+typedef struct bndl_word_vectors bndl_word_vectors; /* skip-gram word vectors with their vocabulary and tokenizer */
 
 /* ---- Logging */
 typedef enum bndl_log_level {
@@ -200,7 +201,15 @@ typedef enum bndl_key {
   BNDL_KEY_TEXT_KEYWORD_METHOD = 813,     /* S: tfidf (default) or textrank */
   BNDL_KEY_TEXT_VECTOR_DIM = 814,         /* I: dimension of the skip-gram word vectors (default 64; 0 = off) */
   BNDL_KEY_TEXT_WINDOW = 815,             /* I: skip-gram and TextRank co-occurrence window (default 5) */
-  BNDL_KEY_TEXT_FEATURES = 816            /* I 0/1: review text step at finalize: sentiment columns and item keywords (default 1; nothing without reviews) */
+  BNDL_KEY_TEXT_FEATURES = 816,           /* I 0/1: review text step at finalize: sentiment columns and item keywords (default 1; nothing without reviews) */
+  /* word vectors (skip-gram) and item text vectors */
+  BNDL_KEY_TEXT_VECTOR_NEGATIVES = 830,   /* I: noise words per pair (default 5) */
+  BNDL_KEY_TEXT_VECTOR_EPOCHS = 831,      /* I: passes over the corpus (default 5) */
+  BNDL_KEY_TEXT_VECTOR_MIN_COUNT = 832,   /* I: fewest occurrences of a word with a vector (default 5) */
+  BNDL_KEY_TEXT_VECTOR_SAMPLE = 833,      /* F: frequent-word subsampling threshold (default 1e-3; 0 = off) */
+  BNDL_KEY_TEXT_VECTOR_LR = 834,          /* F: starting learning rate, falling linearly to 1e-4 of it (default 0.025) */
+  BNDL_KEY_TEXT_SIF_A = 835,              /* F: SIF weight a / (a + p(w)) of item text vectors (default 1e-3) */
+  BNDL_KEY_TEXT_SIF_REMOVE_PC = 836       /* I 0/1: remove the first principal component of item text vectors (default 1) */
 } bndl_key;
 
 typedef enum bndl_value_type {

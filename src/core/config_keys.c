@@ -123,6 +123,13 @@ static const bndl_key_info keys[] = {
     I(BNDL_KEY_TEXT_VECTOR_DIM, "text.vector_dim", 64, 0, 4096),
     I(BNDL_KEY_TEXT_WINDOW, "text.window", 5, 1, 100),
     I(BNDL_KEY_TEXT_FEATURES, "text.features", 1, 0, 1),
+    I(BNDL_KEY_TEXT_VECTOR_NEGATIVES, "text.vector_negatives", 5, 1, 100),
+    I(BNDL_KEY_TEXT_VECTOR_EPOCHS, "text.vector_epochs", 5, 1, 1000),
+    I(BNDL_KEY_TEXT_VECTOR_MIN_COUNT, "text.vector_min_count", 5, 1, INT32_MAX),
+    F(BNDL_KEY_TEXT_VECTOR_SAMPLE, "text.vector_sample", 1e-3, 0, 1),
+    F(BNDL_KEY_TEXT_VECTOR_LR, "text.vector_lr", 0.025, 1e-6, 10),
+    F(BNDL_KEY_TEXT_SIF_A, "text.sif_a", 1e-3, 1e-9, 1e3),
+    I(BNDL_KEY_TEXT_SIF_REMOVE_PC, "text.sif_remove_pc", 1, 0, 1),
 };
 
 const bndl_key_info *bndl_key_lookup(bndl_key key) {

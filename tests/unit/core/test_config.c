@@ -131,6 +131,13 @@ static const expect_key expected[] = {
     EI(BNDL_KEY_TEXT_VECTOR_DIM, "text.vector_dim", 64),
     EI(BNDL_KEY_TEXT_WINDOW, "text.window", 5),
     EI(BNDL_KEY_TEXT_FEATURES, "text.features", 1),
+    EI(BNDL_KEY_TEXT_VECTOR_NEGATIVES, "text.vector_negatives", 5),
+    EI(BNDL_KEY_TEXT_VECTOR_EPOCHS, "text.vector_epochs", 5),
+    EI(BNDL_KEY_TEXT_VECTOR_MIN_COUNT, "text.vector_min_count", 5),
+    EF(BNDL_KEY_TEXT_VECTOR_SAMPLE, "text.vector_sample", 1e-3),
+    EF(BNDL_KEY_TEXT_VECTOR_LR, "text.vector_lr", 0.025),
+    EF(BNDL_KEY_TEXT_SIF_A, "text.sif_a", 1e-3),
+    EI(BNDL_KEY_TEXT_SIF_REMOVE_PC, "text.sif_remove_pc", 1),
 };
 enum { N_EXPECTED = sizeof expected / sizeof expected[0] };
 
