@@ -24,6 +24,7 @@
 #define BNDL_MAGIC_LEXICON 0x58454c42u    /* "BLEX" */
 #define BNDL_MAGIC_TEXT_MODEL 0x54584d42u /* "BMXT" */
 #define BNDL_MAGIC_MODEL 0x51455342u      /* "BSEQ" */
+#define BNDL_MAGIC_WORD_VECTORS 0x43455642u /* "BVEC" */
 #define BNDL_MAGIC_FREED 0xDEADB0B0u
 
 static inline int bndl_handle_is(const void *h, uint32_t magic) {
