@@ -99,4 +99,10 @@ bndl_status bndl_sim_embeddings_topk(struct bndl_context *ctx, const bndl_sim_de
                                      const bndl_sim_dense *items, bndl_metric metric, int64_t k, int64_t max_bytes,
                                      bndl_neighbors **out);
 
+/* The rows of one table against each other (sim_dense_self.c): top-k among the rows
+ * with present[r] != 0, the row itself excluded; absent rows get no neighbours and are
+ * nobody's. k is clamped to (present rows - 1). */
+bndl_status bndl_sim_dense_self_topk(struct bndl_context *ctx, const bndl_sim_dense *table, const uint8_t *present,
+                                     bndl_metric metric, int64_t k, int64_t max_bytes, bndl_neighbors **out);
+
 #endif
