@@ -350,6 +350,12 @@ BNDL_API bndl_status bndl_similarity_users(const bndl_dataset *ds, const bndl_co
 BNDL_API bndl_status bndl_similarity_embeddings(bndl_context *ctx, const bndl_tensor_view *queries,
                                                 const bndl_tensor_view *items, bndl_metric metric, int32_t k,
                                                 const bndl_config *cfg, bndl_neighbors **out);
+/* Cold-start item-item neighbours from text: cosine of the item text vectors
+ * (bndl_item_text_vectors, same wv and cfg), so an item with a title or reviews but no
+ * interactions has neighbours. sim.k per item, the item itself excluded; items without
+ * text get no neighbours and are nobody's. @thread any */
+BNDL_API bndl_status bndl_similarity_items_text(const bndl_dataset *ds, const bndl_word_vectors *wv,
+                                                const bndl_config *cfg, bndl_neighbors **out);
 BNDL_API int64_t bndl_neighbors_rows(const bndl_neighbors *nb);
 BNDL_API int64_t bndl_neighbors_nnz(const bndl_neighbors *nb);
 /* Neighbours of one row (pointers valid while nb lives). */
@@ -575,6 +581,55 @@ BNDL_API bndl_status bndl_text_model_predict_batch(const bndl_text_model *model,
 BNDL_API bndl_status bndl_text_model_save(const bndl_text_model *model, const char *path);
 BNDL_API bndl_status bndl_text_model_load(bndl_context *ctx, const char *path, bndl_text_model **out);
 BNDL_API void bndl_text_model_free(bndl_text_model *model);
+
+/* Word vectors: word2vec skip-gram with negative sampling (Mikolov et al. 2013) over the
+ * tokenizer's tokens (punctuation dropped, no negation marks). Options: text.vector_dim
+ * (0 = off: INVALID_ARGUMENT), text.window (dynamic window up to it),
+ * text.vector_negatives, text.vector_epochs, text.vector_min_count (rarer words get no
+ * vector), text.vector_sample (frequent-word subsampling), text.vector_lr (falling
+ * linearly to 1e-4 of it), text.seed (-1 = the context seed), text.language (for a
+ * corpus not declared "en", Chinese words are first learnt from the corpus). Words are
+ * numbered by count, most frequent first. The same texts and seed give bit-identical
+ * vectors on any number of threads. Empty corpus, or no word reaching min_count:
+ * INVALID_ARGUMENT; invalid UTF-8: FORMAT naming the text. lengths may be NULL
+ * (NUL-terminated texts). The result retains ctx. @thread any */
+BNDL_API bndl_status bndl_word_vectors_train(bndl_context *ctx, const char *const *texts, const size_t *lengths,
+                                             int64_t n, const bndl_config *cfg, bndl_word_vectors **out);
+/* The same on a finalized dataset's catalogue titles and review texts. */
+BNDL_API bndl_status bndl_word_vectors_train_dataset(const bndl_dataset *ds, const bndl_config *cfg,
+                                                     bndl_word_vectors **out);
+/* Number of words with a vector and their dimension (0 for a NULL or invalid handle). */
+BNDL_API int64_t bndl_word_vectors_count(const bndl_word_vectors *wv);
+BNDL_API int32_t bndl_word_vectors_dim(const bndl_word_vectors *wv);
+/* Word `index` (0 .. count-1): its normalised text (length bytes, not NUL-terminated,
+ * owned by wv) and its corpus count (may be NULL). */
+BNDL_API bndl_status bndl_word_vectors_word(const bndl_word_vectors *wv, int64_t index, const char **word,
+                                            size_t *length, int64_t *count);
+/* Index of a word, normalised as training did (case folding, half-width forms).
+ * NOT_FOUND when it has no vector. @thread any */
+BNDL_API bndl_status bndl_word_vectors_find(const bndl_word_vectors *wv, const char *word, size_t length,
+                                            int64_t *index);
+/* The vector of word `index`: dim floats owned by wv. */
+BNDL_API bndl_status bndl_word_vectors_vector(const bndl_word_vectors *wv, int64_t index, const float **vector);
+/* The k words nearest to word `index` by cosine (itself excluded): indices and scores
+ * (caller arrays of k), score descending, ties by lower index; *found = how many were
+ * written (fewer than k only when the vocabulary is smaller). @thread any */
+BNDL_API bndl_status bndl_word_vectors_nearest(const bndl_word_vectors *wv, int64_t index, int32_t k,
+                                               int64_t *indices, float *scores, int32_t *found);
+/* Versioned, checksummed file: words, counts, vectors, options and the tokenizer's
+ * Chinese dictionary (a loaded model tokenizes exactly as the trained one). */
+BNDL_API bndl_status bndl_word_vectors_save(const bndl_word_vectors *wv, const char *path);
+BNDL_API bndl_status bndl_word_vectors_load(bndl_context *ctx, const char *path, bndl_word_vectors **out);
+BNDL_API void bndl_word_vectors_free(bndl_word_vectors *wv);
+
+/* Item text vectors of a finalized dataset: for each item, the SIF embedding (Arora et
+ * al. 2017: word vectors weighted a / (a + p(w)), a = text.sif_a) of its catalogue
+ * title and reviews, with the first principal component removed (text.sif_remove_pc),
+ * L2-normalised. vectors: caller array of count(ITEM) x dim floats; has_text (may be
+ * NULL): count(ITEM) flags, 0 for an item none of whose words has a vector (its vector
+ * is zero). wv NULL: word vectors are trained on the dataset first (cfg). @thread any */
+BNDL_API bndl_status bndl_item_text_vectors(const bndl_dataset *ds, const bndl_word_vectors *wv,
+                                            const bndl_config *cfg, float *vectors, int32_t *has_text);
 
 /* ===================================================================================
  * Buffers
