@@ -52,13 +52,32 @@ static bndl_context *ctx_threads(int n) {
   return ctx;
 }
 
+/* A temporary file holding `text`, written once per distinct text (the OOM loop loads
+ * the same files hundreds of times, and test_write_tmp keeps 256 paths to clean up). */
+static const char *tmp_for(const char *text, const char *suffix) {
+  static struct {
+    const char *text;
+    const char *path;
+  } seen[16];
+  static int n_seen = 0;
+  for (int i = 0; i < n_seen; i++)
+    if (seen[i].text == text)
+      return seen[i].path;
+  const char *path = test_write_tmp(suffix, text, strlen(text));
+  if (n_seen < 16) {
+    seen[n_seen].text = text;
+    seen[n_seen++].path = path;
+  }
+  return path;
+}
+
 static void load(bndl_dataset *ds, bndl_table_kind kind, const char *text, const char *const *columns,
                  const bndl_field *fields, int n) {
   bndl_table_spec *spec;
   assert_int_equal(bndl_table_spec_create(kind, BNDL_FORMAT_DELIMITED, &spec), BNDL_OK);
   for (int k = 0; k < n; k++)
     assert_int_equal(bndl_table_spec_map(spec, fields[k], columns[k]), BNDL_OK);
-  const char *path = test_write_tmp(".csv", text, strlen(text));
+  const char *path = tmp_for(text, ".csv");
   if (bndl_dataset_load_table(ds, path, spec) != BNDL_OK)
     fail_msg("load: %s", bndl_last_error_message());
   bndl_table_spec_free(spec);
@@ -93,7 +112,8 @@ static bndl_dataset *small(bndl_context *ctx, const char *cfg_name, const char *
 static bndl_lexicon *tiny_lexicon(bndl_context *ctx) {
   bndl_lexicon *lex;
   assert_int_equal(bndl_lexicon_create(ctx, &lex), BNDL_OK);
-  const char *pos = test_write_tmp(".txt", "good\nlovely\n", 12), *neg = test_write_tmp(".txt", "bad\n", 4);
+  static const char *const positive = "good\nlovely\n", *const negative = "bad\n";
+  const char *pos = tmp_for(positive, ".txt"), *neg = tmp_for(negative, ".txt");
   assert_int_equal(bndl_lexicon_load(lex, pos, "positive"), BNDL_OK);
   assert_int_equal(bndl_lexicon_load(lex, neg, "negative"), BNDL_OK);
   return lex;
@@ -612,6 +632,51 @@ static void test_text_keywords(void **state) {
   bndl_context_free(ctx);
 }
 
+/* Allocation failure at every site of finalize (with a lexicon, both methods) and of
+ * split: OUT_OF_MEMORY, a failed finalize leaves the dataset only freeable, nothing
+ * leaks, and the loop ends with a clean success. */
+static void test_oom(void **state) {
+  (void)state;
+  for (int phase = 0; phase < 3; phase++) {
+    int done = 0;
+    int64_t sites = 0;
+    for (int64_t at = 1; !done; at++) {
+      test_alloc t;
+      test_alloc_reset(&t, 0, 0);
+      bndl_context *ctx = test_context(&t, 2);
+      bndl_dataset *ds = small(ctx, "text.keyword_method", phase == 1 ? "textrank" : "tfidf", 1);
+      bndl_lexicon *lex = tiny_lexicon(ctx);
+      assert_int_equal(bndl_dataset_set_sentiment_lexicon(ds, lex), BNDL_OK);
+      bndl_lexicon_free(lex);
+      bndl_dataset *train = NULL, *test = NULL;
+      if (phase == 2)
+        assert_int_equal(bndl_dataset_finalize(ds), BNDL_OK);
+      t.fail_at = t.n_allocs + at;
+      bndl_status st = phase < 2 ? bndl_dataset_finalize(ds) : bndl_dataset_split(ds, NULL, &train, NULL, &test);
+      t.fail_at = 0;
+      if (st == BNDL_OK) {
+        done = t.n_failed == 0;
+      } else {
+        assert_int_equal(st, BNDL_ERR_OUT_OF_MEMORY);
+        if (phase < 2) {
+          assert_false(bndl_dataset_is_finalized(ds));
+          assert_int_equal(bndl_dataset_finalize(ds), BNDL_ERR_STATE);
+        } else {
+          assert_null(train);
+          assert_null(test);
+        }
+      }
+      bndl_dataset_free(train);
+      bndl_dataset_free(test);
+      bndl_dataset_free(ds);
+      bndl_context_free(ctx);
+      assert_int_equal(t.live_blocks, 0);
+      sites = at;
+    }
+    printf("  oom phase %d: %lld allocation sites\n", phase, (long long)sites);
+  }
+}
+
 static int teardown_group(void **state) {
   (void)state;
   test_tmp_cleanup();
@@ -625,6 +690,7 @@ int main(void) {
       cmocka_unit_test(test_split_and_snapshot), cmocka_unit_test(test_threads_identical),
       cmocka_unit_test(test_invalid_utf8_row_dropped), cmocka_unit_test(test_errors),
       cmocka_unit_test(test_text_keywords),     cmocka_unit_test(test_concurrent_callers),
+      cmocka_unit_test(test_oom),
   };
   return cmocka_run_group_tests(tests, NULL, teardown_group);
 }
