@@ -11,13 +11,23 @@
  *   TDIR  bndl_model_tdir_entry[n_tensors]  the tensor directory: name (NUL padded),
  *                         rows, cols, offset in floats into PVAL; must equal, entry by
  *                         entry, the directory of the architecture rebuilt by the reader
- *   PVAL  f32[param_floats]  every parameter value (zero padding between tensors), all
- *                         finite
+ *   PVAL  f32[param_floats]  every parameter value (zero padding between tensors), each
+ *                         finite and |v| <= BNDL_MODEL_MAX_VALUE (1e6; below)
  *   IOFF  i64[n_items + 1]   offsets of the item ids in INAM (data/id_map.h's layout)
  *   INAM  bytes           the item ids, each NUL-terminated, distinct
- *   FEAT  f32[n_items x n_item_features]  the standardised item features (model.h), all
- *                         finite; present exactly when n_item_features > 0
+ *   FEAT  f32[n_items x n_item_features]  the standardised item features (model.h), each
+ *                         |v| <= 1e6; present exactly when n_item_features > 0
  *   TRAN  f64[TR_COUNT]   the training summary (model.h; counts are whole and >= 0)
+ *
+ * Why 1e6: with every weight and feature at most B = 1e6 in magnitude, every value
+ * inference computes stays finite for every architecture the reader accepts (dim <=
+ * 4096, hidden <= 16384, 8 layers): LayerNorm (in double) bounds each branch input by
+ * B (sqrt(d) + 1), so the largest terms are the FFN output, hidden d^1.5 B^3 ~ 4e27 per
+ * block, the attention logits, d (d^1.5 B^2)^2 / sqrt(d) ~ 4e36, and the scores,
+ * d B^2 (sqrt(d) + 1) ~ 3e17, all below FLT_MAX (3.4e38); the LSTM's gates saturate.
+ * Trained weights are orders of magnitude smaller; a larger one means a diverged run,
+ * and bndl_model_save refuses it (BNDL_ERR_STATE) rather than write a file that could
+ * not be read back. Without the bound, finite weights near 1e30 load and score NaN.
  *
  * Versions: a reader accepts major 1 and any minor. A later minor may append sections
  * and entries to ARCH, ARCF and TRAN, which an older reader ignores; within the minors it
@@ -32,6 +42,7 @@
 #include "model/params.h"
 
 #define BNDL_MODEL_MAGIC "BNDLSEQM"
+#define BNDL_MODEL_MAX_VALUE 1e6f
 enum { BNDL_MODEL_FORMAT_MAJOR = 1, BNDL_MODEL_FORMAT_MINOR = 0 };
 
 #define BNDL_MSEC_ARCH BNDL_SECFILE_TAG('A', 'R', 'C', 'H')

@@ -5,8 +5,9 @@
  * entry against its range, the tensor directory against the one the architecture
  * itself registers (names, shapes, offsets, count) and PVAL's size against its total,
  * all before the model is allocated, so a file can never make the reader allocate more
- * than its own bytes describe; then finite values, the id map's own checks, the feature
- * table and the training summary. Every failure is BNDL_ERR_FORMAT naming the section.
+ * than its own bytes describe; then the values (finite and within BNDL_MODEL_MAX_VALUE,
+ * see model_format.h), the id map's own checks, the feature table and the training
+ * summary. Every failure is BNDL_ERR_FORMAT naming the section.
  */
 #include <math.h>
 #include <stdio.h>
@@ -21,9 +22,27 @@
 static const bndl_secfile_kind kind = {BNDL_MODEL_MAGIC, BNDL_MODEL_FORMAT_MAJOR, BNDL_MODEL_FORMAT_MINOR,
                                        "sequence model", 1};
 
+/* 1 if every float of p[0..n) is finite and at most BNDL_MODEL_MAX_VALUE in magnitude
+ * (NaN fails the comparison). */
+static int all_bounded(const void *p, uint64_t n) {
+  const unsigned char *b = p;
+  for (uint64_t i = 0; i < n; i++) {
+    float v;
+    memcpy(&v, b + 4 * i, 4);
+    if (!(fabsf(v) <= BNDL_MODEL_MAX_VALUE))
+      return 0;
+  }
+  return 1;
+}
+
 bndl_status bndl_model_encode_file(const bndl_model *m, char **out, size_t *len) {
   const bndl_nn_encoder_config *a = &m->arch;
   const bndl_nn_params *p = &m->params;
+  /* a file the reader would refuse is not written */
+  for (int32_t i = 0; i < p->count; i++)
+    if (!all_bounded(bndl_nn_value(p, i), (uint64_t)bndl_nn_numel(p, i)))
+      return bndl_fail(BNDL_ERR_STATE, "parameter tensor '%s' holds a value that is NaN, infinite or above 1e6 in "
+                       "magnitude (diverged training?); such a model is not saved", p->tensors[i].name);
   int64_t arch[AR_COUNT];
   arch[AR_KIND] = a->kind == BNDL_NN_ENCODER_LSTM ? 2 : 1;
   arch[AR_N_ITEMS] = a->n_items;
@@ -75,17 +94,6 @@ static bndl_status bad(const char *label, const char *section, const char *what)
 }
 
 static int in_range(int64_t v, int64_t lo, int64_t hi) { return v >= lo && v <= hi; }
-
-static int all_finite(const void *p, uint64_t n) {
-  const unsigned char *b = p;
-  for (uint64_t i = 0; i < n; i++) {
-    float v;
-    memcpy(&v, b + 4 * i, 4);
-    if (!isfinite(v))
-      return 0;
-  }
-  return 1;
-}
 
 /* ARCH and ARCF -> the architecture, every entry in range. */
 static bndl_status read_arch(const bndl_secfile *f, const char *label, size_t len, bndl_nn_encoder_config *a,
@@ -185,15 +193,15 @@ bndl_status bndl_model_decode_file(bndl_context *ctx, const void *data, size_t l
   const void *pv, *ioff, *inam, *feat = NULL, *tran;
   uint64_t inam_len, count;
   BNDL_TRY(bndl_secfile_array(&f, &kind, BNDL_MSEC_PVAL, (uint64_t)param_floats, 4, &pv));
-  if (!all_finite(pv, (uint64_t)param_floats))
-    return bad(label, "PVAL", "a parameter value is NaN or infinite");
+  if (!all_bounded(pv, (uint64_t)param_floats))
+    return bad(label, "PVAL", "a parameter value is NaN, infinite or above 1e6 in magnitude");
   BNDL_TRY(bndl_secfile_array(&f, &kind, BNDL_MSEC_IOFF, (uint64_t)a.n_items + 1, 8, &ioff));
   BNDL_TRY(bndl_secfile_any_array(&f, &kind, BNDL_MSEC_INAM, 1, &inam, &inam_len));
   uint64_t n_feat = (uint64_t)a.n_items * (uint64_t)a.n_item_features;
   if (n_feat > 0) {
     BNDL_TRY(bndl_secfile_array(&f, &kind, BNDL_MSEC_FEAT, n_feat, 4, &feat));
-    if (!all_finite(feat, n_feat))
-      return bad(label, "FEAT", "an item feature is NaN or infinite");
+    if (!all_bounded(feat, n_feat))
+      return bad(label, "FEAT", "an item feature is NaN, infinite or above 1e6 in magnitude");
   } else if (bndl_secfile_find(&f, BNDL_MSEC_FEAT) != NULL) {
     return bad(label, "FEAT", "present in a model without item features");
   }

@@ -13,7 +13,8 @@
  *    values, unknown and constant columns 0;
  *  - the file reader's semantic checks, on files re-assembled here with core/secfile from
  *    a good file with one section changed: each is BNDL_ERR_FORMAT naming the section
- *    (tensor name, shape and offset in TDIR, ARCH ranges, NaN / Inf in PVAL and FEAT,
+ *    (tensor name, shape and offset in TDIR, ARCH ranges, NaN / Inf / |v| > 1e6 in PVAL
+ *    and FEAT (the bound itself loads, and a model past it is not saved),
  *    FEAT in a model without features, duplicate ids, TRAN counts), an unknown section is
  *    refused in a 1.0 file and ignored in a 1.1 file, and major 2 is BNDL_ERR_VERSION.
  */
@@ -296,6 +297,14 @@ static void edit_inf_weight(sections *ss) {
   float *p = section(ss, BNDL_MSEC_PVAL);
   p[7] = -INFINITY;
 }
+static void edit_huge_weight(sections *ss) {
+  float *p = section(ss, BNDL_MSEC_PVAL);
+  p[40] = 2e6f; /* finite, but scores could overflow (model_format.h) */
+}
+static void edit_huge_feature(sections *ss) {
+  float *p = section(ss, BNDL_MSEC_FEAT);
+  p[1] = -1.5e6f;
+}
 static void edit_inf_feature(sections *ss) {
   float *p = section(ss, BNDL_MSEC_FEAT);
   p[3] = INFINITY;
@@ -351,6 +360,7 @@ static void test_reader_checks(void **state) {
       {edit_items, "section ARCH"},              {edit_heads, "section ARCH"},
       {edit_dropout, "section ARCF"},            {edit_nan_weight, "section PVAL"},
       {edit_inf_weight, "section PVAL"},         {edit_inf_feature, "section FEAT"},
+      {edit_huge_weight, "section PVAL"},        {edit_huge_feature, "section FEAT"},
       {edit_duplicate_id, "section IOFF/INAM"},  {edit_id_offsets, "section IOFF/INAM"},
       {edit_training_count, "section TRAN"},     {edit_training_metric, "section TRAN"},
   };
@@ -386,6 +396,18 @@ static void test_reader_checks(void **state) {
   assert_int_equal(load_sections(ctx, &ss, 2, 0), BNDL_ERR_VERSION);
   assert_non_null(strstr(bndl_error_message(), "format 2.0"));
   sections_free(&ss);
+
+  /* the bound itself loads; a model past it (a diverged run) is not saved */
+  sections_of(good, good_len, &ss);
+  ((float *)section(&ss, BNDL_MSEC_PVAL))[40] = -1e6f;
+  expect_ok(load_sections(ctx, &ss, 1, 0));
+  sections_free(&ss);
+  char *bad_file = NULL;
+  size_t bad_len = 0;
+  m->params.value[m->params.tensors[2].offset] = 3e6f;
+  assert_int_equal(bndl_model_encode_file(m, &bad_file, &bad_len), BNDL_ERR_STATE);
+  assert_non_null(strstr(bndl_error_message(), m->params.tensors[2].name));
+  assert_null(bad_file);
 
   bndl_free(&ctx->alloc, good);
   bndl_model_unref(m);
