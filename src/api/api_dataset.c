@@ -381,11 +381,7 @@ bndl_status bndl_dataset_save(const bndl_dataset *ds, const char *path) {
   char *data;
   size_t len;
   bndl_status st = bndl_snapshot_encode(ds, &data, &len);
-  if (st == BNDL_OK) {
-    st = bndl_write_file_atomic(path, data, len);
-    bndl_free(ds->alloc, data);
-  }
-  BNDL_API_RETURN(st);
+  BNDL_API_RETURN(bndl_write_encoded(ds->alloc, path, st, data, len));
 }
 
 bndl_status bndl_dataset_load(bndl_context *ctx, const char *path, bndl_dataset **out) {

@@ -82,11 +82,7 @@ bndl_status bndl_text_model_save(const bndl_text_model *model, const char *path)
   char *data;
   size_t len;
   bndl_status st = bndl_text_model_encode(model, &data, &len);
-  if (st == BNDL_OK) {
-    st = bndl_write_file_atomic(path, data, len);
-    bndl_free(model->alloc, data);
-  }
-  BNDL_API_RETURN(st);
+  BNDL_API_RETURN(bndl_write_encoded(model->alloc, path, st, data, len));
 }
 
 bndl_status bndl_text_model_load(bndl_context *ctx, const char *path, bndl_text_model **out) {

@@ -115,11 +115,7 @@ bndl_status bndl_word_vectors_save(const bndl_word_vectors *wv, const char *path
   char *data;
   size_t len;
   bndl_status st = bndl_word_vectors_encode(wv, &data, &len);
-  if (st == BNDL_OK) {
-    st = bndl_write_file_atomic(path, data, len);
-    bndl_free(wv->alloc, data);
-  }
-  BNDL_API_RETURN(st);
+  BNDL_API_RETURN(bndl_write_encoded(wv->alloc, path, st, data, len));
 }
 
 bndl_status bndl_word_vectors_load(bndl_context *ctx, const char *path, bndl_word_vectors **out) {

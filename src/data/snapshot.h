@@ -20,6 +20,10 @@ bndl_status bndl_snapshot_decode(struct bndl_context *ctx, const void *data, siz
 /* Writes bytes to path atomically: temporary file in the same folder, fsync, rename,
  * fsync of the folder. On failure the old file at path is untouched. */
 bndl_status bndl_write_file_atomic(const char *path, const void *data, size_t len);
+/* The end of every save of a file-backed object (dataset, models, word vectors): st and
+ * data/len are what its encoder returned. When st is OK the bytes are written with
+ * bndl_write_file_atomic and freed with a; otherwise there are none and st is returned. */
+bndl_status bndl_write_encoded(const bndl_allocator *a, const char *path, bndl_status st, char *data, size_t len);
 /* Reads a whole file with the allocator (at most max_bytes). */
 bndl_status bndl_read_file(const bndl_allocator *a, const char *path, size_t max_bytes, char **out, size_t *len);
 

@@ -305,3 +305,11 @@ bndl_status bndl_read_file(const bndl_allocator *a, const char *path, size_t max
   *len = done;
   return BNDL_OK;
 }
+
+bndl_status bndl_write_encoded(const bndl_allocator *a, const char *path, bndl_status st, char *data, size_t len) {
+  if (st != BNDL_OK)
+    return st;
+  st = bndl_write_file_atomic(path, data, len);
+  bndl_free(a, data);
+  return st;
+}
