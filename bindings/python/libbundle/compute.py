@@ -40,6 +40,14 @@ def similar_users(dataset, config=None):
     return _dataset_call(lib.bndl_similarity_users, dataset, config, Neighbors)
 
 
+def similar_items_text(dataset, word_vectors, config=None):
+    """Cold-start item neighbours by cosine of item text vectors (titles, reviews)."""
+    cptr, _keep = config_ptr(config)
+    out = out_ptr()
+    check(lib.bndl_similarity_items_text(dataset.ptr, word_vectors.ptr, cptr, ctypes.byref(out)))
+    return Neighbors(out)
+
+
 def complements(dataset, config=None):
     """Items bought in the same baskets, ranked by lift."""
     return _dataset_call(lib.bndl_copurchase_complements, dataset, config, Neighbors)

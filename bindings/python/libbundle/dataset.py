@@ -79,6 +79,30 @@ class Dataset(Handle):
             check(lib.bndl_dataset_load_table(self.ptr, encode(path), spec.ptr))
         return self
 
+    def set_sentiment(self, scorer):
+        """Review sentiment at finalize from a Lexicon or a TextModel (None detaches)."""
+        from .text import Lexicon, TextModel
+        if scorer is None or isinstance(scorer, Lexicon):
+            check(lib.bndl_dataset_set_sentiment_lexicon(self.ptr, scorer.ptr if scorer is not None else None))
+        elif isinstance(scorer, TextModel):
+            check(lib.bndl_dataset_set_sentiment_model(self.ptr, scorer.ptr))
+        else:
+            raise TypeError("a Lexicon or a TextModel, not %s" % type(scorer).__name__)
+        self._scorer = scorer
+        return self
+
+    def item_keywords(self, item):
+        """[(word, score)] of an item's keywords, best first (computed at finalize)."""
+        count = ctypes.c_int32()
+        check(lib.bndl_dataset_item_keyword_count(self.ptr, item, ctypes.byref(count)))
+        out = []
+        for i in range(count.value):
+            word, n, score = ctypes.c_char_p(), ctypes.c_size_t(), ctypes.c_float()
+            check(lib.bndl_dataset_item_keyword(self.ptr, item, i, ctypes.byref(word), ctypes.byref(n),
+                                                ctypes.byref(score)))
+            out.append((ctypes.string_at(word, n.value).decode("utf-8"), score.value))
+        return out
+
     def finalize(self):
         check(lib.bndl_dataset_finalize(self.ptr))
         return self

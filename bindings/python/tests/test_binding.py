@@ -199,6 +199,76 @@ class TextTest(unittest.TestCase):
         self.assertGreater(lex.score("质量很好，非常满意"), 0)
 
 
+class ReviewTextTest(unittest.TestCase):
+    """Keywords, review sentiment features and word vectors on the Amazon cells reviews
+    and a small hand-made catalogue."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.ctx = lb.Context(threads=2, seed=4)
+
+    def test_keywords_of_documents(self):
+        docs = ["the battery lasts long, battery life is great, great battery",
+                "屏幕很清晰，屏幕颜色好看，屏幕很大", "fast shipping"]
+        kw = lb.keywords(self.ctx, docs, {"text.keywords": 3})
+        self.assertEqual(len(kw), 3)
+        self.assertEqual(kw[0][0][0], "battery")
+        self.assertEqual(kw[1][0][0], "屏幕")
+        self.assertEqual([s for _, s in kw[0]], sorted([s for _, s in kw[0]], reverse=True))
+
+    @unittest.skipUnless(SHARED and os.path.isdir(os.path.join(SHARED, "lexicons")), "no shared lexicons")
+    def test_item_keywords_and_sentiment_features(self):
+        lex = lb.Lexicon(self.ctx, os.path.join(SHARED, "lexicons"))
+        path = os.path.join(SHARED, "reviews_en", "All_Beauty_5.json.gz")
+        if not os.path.exists(path):
+            self.skipTest("no All_Beauty reviews")
+        ds = lb.Dataset(self.ctx).set_sentiment(lex)
+        ds.load_table(path, "amazon_reviews_json").finalize()
+        table, names = ds.features(lb.Entity.ITEM)
+        self.assertIn("sentiment_mean", names)
+        col = names.index("sentiment_mean")
+        rated = [row[col] for row in table if row[col] == row[col]]  # NaN-free
+        self.assertGreater(len(rated), 10)
+        self.assertGreater(sum(rated) / len(rated), 0)  # beauty reviews are mostly positive
+        words = ds.item_keywords(0)
+        self.assertTrue(words and all(isinstance(w, str) and sc > 0 for w, sc in words))
+
+    def test_word_vectors_and_text_similarity(self):
+        texts = (["the red shirt is soft cotton", "a soft cotton shirt in blue", "cotton shirt, red and soft"] * 30 +
+                 ["the phone battery charges fast", "fast charger for the phone battery",
+                  "battery of my phone lasts"] * 30)
+        wv = lb.WordVectors.train(self.ctx, texts, {"text.vector_dim": 16, "text.vector_min_count": 2})
+        self.assertEqual(wv.dim, 16)
+        self.assertEqual(wv.word(wv.index("cotton")), "cotton")
+        self.assertEqual(len(wv.vector("phone")), 16)
+        near = wv.nearest("battery", k=4)
+        self.assertEqual(len(near), 4)
+        self.assertNotIn("battery", [w for w, _ in near])
+        self.assertEqual([c for _, c in near], sorted([c for _, c in near], reverse=True))
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "wv.bin")
+            wv.save(path)
+            back = lb.WordVectors.load(self.ctx, path)
+            self.assertEqual(list(back.vector("shirt")), list(wv.vector("shirt")))
+        with self.assertRaises(lb.BundleError) as e:
+            wv.index("zebra")
+        self.assertEqual(e.exception.status, lb.Status.NOT_FOUND)
+
+    def test_item_text_vectors_of_titles(self):
+        ds = retail(self.ctx)  # Online Retail item descriptions are catalogue titles
+        cfg = {"text.vector_dim": 16, "sim.k": 3}
+        wv = lb.WordVectors.train_dataset(ds, cfg)
+        vectors, has_text = lb.item_text_vectors(ds, wv, cfg)
+        self.assertEqual((len(vectors), len(vectors[0])), (ds.num_items, 16))
+        self.assertGreater(sum(has_text), ds.num_items // 2)
+        first = [i for i, t in enumerate(has_text) if t][0]
+        self.assertAlmostEqual(sum(float(v) * float(v) for v in vectors[first]), 1.0, places=4)
+        nb = lb.similar_items_text(ds, wv, cfg)
+        cols, scores = nb.row(first)
+        self.assertLessEqual(len(cols), 3)
+        self.assertNotIn(first, list(cols))
+
+
 class ModelTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
