@@ -60,11 +60,6 @@ static uint64_t rng_next(uint64_t *s) {
   return *s;
 }
 
-static void expect_ok(bndl_status st) {
-  if (st != BNDL_OK)
-    fail_msg("status %d: %s", (int)st, bndl_last_error_message());
-}
-
 /* Builds the events: kind 0 none, 1 purchase, 2 view only, 3 purchase then return. */
 static bndl_dataset *make_dataset(bndl_context *ctx, gen *g) {
   static int64_t users[N_USERS * N_ITEMS * 2], items[N_USERS * N_ITEMS * 2], ts[N_USERS * N_ITEMS * 2];
@@ -96,11 +91,11 @@ static bndl_dataset *make_dataset(bndl_context *ctx, gen *g) {
     }
   }
   bndl_dataset *ds = NULL;
-  expect_ok(bndl_dataset_create(ctx, &ds));
+  test_expect_ok(bndl_dataset_create(ctx, &ds));
   bndl_config *cfg = NULL;
-  expect_ok(bndl_config_create(&cfg));
-  expect_ok(bndl_config_set_float(cfg, BNDL_KEY_CLEAN_ANOMALY_Z, 0)); /* keep every user */
-  expect_ok(bndl_dataset_configure(ds, cfg));
+  test_expect_ok(bndl_config_create(&cfg));
+  test_expect_ok(bndl_config_set_float(cfg, BNDL_KEY_CLEAN_ANOMALY_Z, 0)); /* keep every user */
+  test_expect_ok(bndl_dataset_configure(ds, cfg));
   bndl_config_free(cfg);
   bndl_event_columns c = BNDL_EVENT_COLUMNS_INIT;
   c.count = n;
@@ -108,14 +103,14 @@ static bndl_dataset *make_dataset(bndl_context *ctx, gen *g) {
   c.item_ids = items;
   c.event_types = types;
   c.timestamps = ts;
-  expect_ok(bndl_dataset_add_events(ds, &c));
-  expect_ok(bndl_dataset_finalize(ds));
+  test_expect_ok(bndl_dataset_add_events(ds, &c));
+  test_expect_ok(bndl_dataset_finalize(ds));
   assert_int_equal(bndl_dataset_count(ds, BNDL_ENTITY_ITEM), N_ITEMS);
   for (int i = 0; i < N_ITEMS; i++) {
     char name[32];
     int64_t idx = -1;
     snprintf(name, sizeof name, "%d", 5000 + i);
-    expect_ok(bndl_dataset_find(ds, BNDL_ENTITY_ITEM, name, &idx));
+    test_expect_ok(bndl_dataset_find(ds, BNDL_ENTITY_ITEM, name, &idx));
     g->dense[i] = (int32_t)idx;
   }
   for (int u = 0; u < N_USERS; u++)
@@ -128,16 +123,16 @@ static bndl_dataset *make_dataset(bndl_context *ctx, gen *g) {
 static bndl_context *make_context(int32_t threads, const char *backend) {
   bndl_context *ctx = test_context(NULL, threads);
   assert_non_null(ctx);
-  expect_ok(bndl_context_set_backend(ctx, backend));
+  test_expect_ok(bndl_context_set_backend(ctx, backend));
   return ctx;
 }
 
 static bndl_config *model_config(double lambda, int64_t rank, double reg) {
   bndl_config *cfg = NULL;
-  expect_ok(bndl_config_create(&cfg));
-  expect_ok(bndl_config_set_float(cfg, BNDL_KEY_EASE_LAMBDA, lambda));
-  expect_ok(bndl_config_set_int(cfg, BNDL_KEY_FACTORS_RANK, rank));
-  expect_ok(bndl_config_set_float(cfg, BNDL_KEY_FACTORS_REG, reg));
+  test_expect_ok(bndl_config_create(&cfg));
+  test_expect_ok(bndl_config_set_float(cfg, BNDL_KEY_EASE_LAMBDA, lambda));
+  test_expect_ok(bndl_config_set_int(cfg, BNDL_KEY_FACTORS_RANK, rank));
+  test_expect_ok(bndl_config_set_float(cfg, BNDL_KEY_FACTORS_REG, reg));
   return cfg;
 }
 
@@ -261,9 +256,9 @@ static void solve(double *a, double *b, int k, double *x) {
 static bndl_item_model *build(const char *kind, const bndl_config *cfg, const bndl_dataset *ds) {
   bndl_item_model *m = NULL;
   if (strcmp(kind, "ease") == 0)
-    expect_ok(bndl_item_model_ease(ds, cfg, &m));
+    test_expect_ok(bndl_item_model_ease(ds, cfg, &m));
   else
-    expect_ok(bndl_item_model_factors(ds, cfg, &m));
+    test_expect_ok(bndl_item_model_factors(ds, cfg, &m));
   assert_non_null(m);
   assert_string_equal(bndl_item_model_kind(m), kind); /* every model built says what it is */
   return m;
@@ -271,7 +266,7 @@ static bndl_item_model *build(const char *kind, const bndl_config *cfg, const bn
 
 static const float *weights_of(const bndl_item_model *m, int64_t *rows, int64_t *cols) {
   const float *w = NULL;
-  expect_ok(bndl_item_model_weights(m, &w, rows, cols));
+  test_expect_ok(bndl_item_model_weights(m, &w, rows, cols));
   assert_non_null(w);
   return w;
 }
@@ -525,7 +520,7 @@ static void test_fold_in_and_scores(void **state) {
 
   /* fold-in against the direct normal-equations solve */
   float u[8] = {0};
-  expect_ok(bndl_item_model_fold_in(f, hist, hw, n, u, k));
+  test_expect_ok(bndl_item_model_fold_in(f, hist, hw, n, u, k));
   double a[6 * 6], rhs[6], uref[6];
   for (int r = 0; r < k; r++) {
     rhs[r] = 0;
@@ -551,7 +546,7 @@ static void test_fold_in_and_scores(void **state) {
   /* factor scores = V u */
   float scores[N_ITEMS + 2];
   scores[N_ITEMS] = 12345.0f;
-  expect_ok(bndl_item_model_score(f, hist, hw, n, scores, N_ITEMS + 1));
+  test_expect_ok(bndl_item_model_score(f, hist, hw, n, scores, N_ITEMS + 1));
   assert_true(scores[N_ITEMS] == 12345.0f); /* only n_items written */
   double err_s = 0;
   for (int i = 0; i < N_ITEMS; i++) {
@@ -564,7 +559,7 @@ static void test_fold_in_and_scores(void **state) {
   assert_true(err_s <= 1e-5);
 
   /* EASE scores = x^T B */
-  expect_ok(bndl_item_model_score(e, hist, hw, n, scores, N_ITEMS));
+  test_expect_ok(bndl_item_model_score(e, hist, hw, n, scores, N_ITEMS));
   err_s = 0;
   for (int j = 0; j < N_ITEMS; j++) {
     double s = 0;
@@ -580,13 +575,13 @@ static void test_fold_in_and_scores(void **state) {
   float s1[N_ITEMS], s2[N_ITEMS];
   for (int kind = 0; kind < 2; kind++) {
     bndl_item_model *m = kind ? f : e;
-    expect_ok(bndl_item_model_score(m, hist, NULL, n, s1, N_ITEMS));
-    expect_ok(bndl_item_model_score(m, hist, ones, n, s2, N_ITEMS));
+    test_expect_ok(bndl_item_model_score(m, hist, NULL, n, s1, N_ITEMS));
+    test_expect_ok(bndl_item_model_score(m, hist, ones, n, s2, N_ITEMS));
     assert_memory_equal(s1, s2, sizeof s1);
   }
   /* an empty history scores 0 */
-  expect_ok(bndl_item_model_score(e, NULL, NULL, 0, s1, N_ITEMS));
-  expect_ok(bndl_item_model_score(f, NULL, NULL, 0, s2, N_ITEMS));
+  test_expect_ok(bndl_item_model_score(e, NULL, NULL, 0, s1, N_ITEMS));
+  test_expect_ok(bndl_item_model_score(f, NULL, NULL, 0, s2, N_ITEMS));
   for (int i = 0; i < N_ITEMS; i++)
     assert_true(s1[i] == 0.0f && s2[i] == 0.0f);
 
@@ -632,13 +627,13 @@ static bndl_dataset *wide_dataset(bndl_context *ctx, int n_items) {
     items[2 * i] = items[2 * i + 1] = i;
   }
   bndl_dataset *ds = NULL;
-  expect_ok(bndl_dataset_create(ctx, &ds));
+  test_expect_ok(bndl_dataset_create(ctx, &ds));
   bndl_event_columns c = BNDL_EVENT_COLUMNS_INIT;
   c.count = 2 * n_items;
   c.user_ids = users;
   c.item_ids = items;
-  expect_ok(bndl_dataset_add_events(ds, &c));
-  expect_ok(bndl_dataset_finalize(ds));
+  test_expect_ok(bndl_dataset_add_events(ds, &c));
+  test_expect_ok(bndl_dataset_finalize(ds));
   free(users);
   free(items);
   return ds;
@@ -649,13 +644,13 @@ static void test_limits(void **state) {
   test_alloc t;
   test_alloc_reset(&t, 0, 0);
   bndl_context *ctx = test_context(&t, 2);
-  expect_ok(bndl_context_set_backend(ctx, "ref"));
+  test_expect_ok(bndl_context_set_backend(ctx, "ref"));
   const int n = 400;
   bndl_dataset *ds = wide_dataset(ctx, n);
   int64_t ease_bytes = 0, factor_bytes = 0;
   bndl_config *cfg = model_config(500, 16, 0.01);
-  expect_ok(bndl_item_model_memory(ds, cfg, "ease", &ease_bytes));
-  expect_ok(bndl_item_model_memory(ds, cfg, "factors", &factor_bytes));
+  test_expect_ok(bndl_item_model_memory(ds, cfg, "ease", &ease_bytes));
+  test_expect_ok(bndl_item_model_memory(ds, cfg, "factors", &factor_bytes));
   /* ref: the matrix, bookkeeping, diag(P), and U = L^-T in double */
   assert_int_equal(ease_bytes, 4LL * n * n + 4096 + 4LL * n + 8LL * n * n);
   /* ref: G, bookkeeping, eigenvalues, eigenvectors and factors, the Cholesky factor; sym_eigen's
@@ -669,7 +664,7 @@ static void test_limits(void **state) {
     int64_t before = t.live_bytes;
     t.peak_bytes = before;
     bndl_item_model *m = NULL;
-    expect_ok(kind ? bndl_item_model_factors(ds, cfg, &m) : bndl_item_model_ease(ds, cfg, &m));
+    test_expect_ok(kind ? bndl_item_model_factors(ds, cfg, &m) : bndl_item_model_ease(ds, cfg, &m));
     int64_t used = t.peak_bytes - before, stated = kind ? factor_bytes : ease_bytes;
     print_message("%s on %d items (ref): stated %lld bytes, measured peak %lld bytes\n", kind ? "factors" : "EASE",
                   n, (long long)stated, (long long)used);
@@ -684,13 +679,13 @@ static void test_limits(void **state) {
     const char *name = bndl_backend_name(b);
     if (!bndl_backend_available(name))
       continue;
-    expect_ok(bndl_context_set_backend(ctx, name));
+    test_expect_ok(bndl_context_set_backend(ctx, name));
     for (int kind = 0; kind < 2; kind++) {
       int64_t stated = 0, before = t.live_bytes;
-      expect_ok(bndl_item_model_memory(ds, cfg, kind ? "factors" : "ease", &stated));
+      test_expect_ok(bndl_item_model_memory(ds, cfg, kind ? "factors" : "ease", &stated));
       t.peak_bytes = before;
       bndl_item_model *m = NULL;
-      expect_ok(kind ? bndl_item_model_factors(ds, cfg, &m) : bndl_item_model_ease(ds, cfg, &m));
+      test_expect_ok(kind ? bndl_item_model_factors(ds, cfg, &m) : bndl_item_model_ease(ds, cfg, &m));
       int64_t used = t.peak_bytes - before;
       print_message("%-7s on %d items (%s): stated %lld bytes, measured peak through the allocator %lld bytes\n",
                     kind ? "factors" : "EASE", n, name, (long long)stated, (long long)used);
@@ -699,21 +694,21 @@ static void test_limits(void **state) {
       bndl_item_model_free(m);
     }
   }
-  expect_ok(bndl_context_set_backend(ctx, "ref"));
+  test_expect_ok(bndl_context_set_backend(ctx, "ref"));
 
   /* model.max_items */
   char buf[64], want[256];
-  expect_ok(bndl_config_set_int(cfg, BNDL_KEY_MODEL_MAX_ITEMS, 399));
+  test_expect_ok(bndl_config_set_int(cfg, BNDL_KEY_MODEL_MAX_ITEMS, 399));
   bndl_item_model *m = (bndl_item_model *)&t; /* must stay untouched */
   assert_int_equal(bndl_item_model_ease(ds, cfg, &m), BNDL_ERR_LIMIT);
   assert_ptr_equal(m, (bndl_item_model *)&t);
   test_assert_error_contains("bndl_item_model_ease: EASE on 400 items: more than model.max_items (399)");
   assert_int_equal(bndl_item_model_factors(ds, cfg, &m), BNDL_ERR_LIMIT);
   test_assert_error_contains("bndl_item_model_factors: item factors (rank 16) on 400 items: more than model.max_items");
-  expect_ok(bndl_config_set_int(cfg, BNDL_KEY_MODEL_MAX_ITEMS, 400));
+  test_expect_ok(bndl_config_set_int(cfg, BNDL_KEY_MODEL_MAX_ITEMS, 400));
 
   /* model.max_bytes */
-  expect_ok(bndl_config_set_int(cfg, BNDL_KEY_MODEL_MAX_BYTES, ease_bytes - 1));
+  test_expect_ok(bndl_config_set_int(cfg, BNDL_KEY_MODEL_MAX_BYTES, ease_bytes - 1));
   assert_int_equal(bndl_item_model_ease(ds, cfg, &m), BNDL_ERR_LIMIT);
   print_message("message: %s\n", bndl_last_error_message());
   test_assert_error_contains("bndl_item_model_ease: EASE on 400 items needs 1.9 MB");
@@ -723,10 +718,10 @@ static void test_limits(void **state) {
   test_assert_error_contains("workspace of ref's spd_inverse");
   snprintf(want, sizeof want, "model.max_bytes is 1.9 MB (%s bytes)", grouped(ease_bytes - 1, buf));
   test_assert_error_contains(want);
-  expect_ok(bndl_config_set_int(cfg, BNDL_KEY_MODEL_MAX_BYTES, ease_bytes));
-  expect_ok(bndl_item_model_ease(ds, cfg, &m)); /* exactly at the limit: allowed */
+  test_expect_ok(bndl_config_set_int(cfg, BNDL_KEY_MODEL_MAX_BYTES, ease_bytes));
+  test_expect_ok(bndl_item_model_ease(ds, cfg, &m)); /* exactly at the limit: allowed */
   bndl_item_model_free(m);
-  expect_ok(bndl_config_set_int(cfg, BNDL_KEY_MODEL_MAX_BYTES, 1 << 20));
+  test_expect_ok(bndl_config_set_int(cfg, BNDL_KEY_MODEL_MAX_BYTES, 1 << 20));
   assert_int_equal(bndl_item_model_factors(ds, cfg, &m), BNDL_ERR_LIMIT);
   print_message("message: %s\n", bndl_last_error_message());
   snprintf(want, sizeof want, "item factors (rank 16) on 400 items needs 1.5 MB (%s bytes:",
@@ -760,22 +755,22 @@ static void test_errors(void **state) {
   test_assert_error_contains("bndl_item_model_memory: no item model kind 'svd' (known: \"ease\", \"factors\")");
   assert_int_equal(bndl_item_model_memory(ds, NULL, NULL, &bytes), BNDL_ERR_INVALID_ARGUMENT);
   assert_int_equal(bndl_item_model_memory(ds, NULL, "ease", NULL), BNDL_ERR_INVALID_ARGUMENT);
-  expect_ok(bndl_item_model_memory(ds, NULL, "ease", &bytes));
+  test_expect_ok(bndl_item_model_memory(ds, NULL, "ease", &bytes));
   assert_true(bytes >= 4 * N_ITEMS * N_ITEMS);
 
   bndl_dataset *open = NULL;
-  expect_ok(bndl_dataset_create(ctx, &open));
+  test_expect_ok(bndl_dataset_create(ctx, &open));
   assert_int_equal(bndl_item_model_ease(open, NULL, &m), BNDL_ERR_STATE);
   test_assert_error_contains("bndl_item_model_ease: the dataset is not finalized");
   assert_int_equal(bndl_item_model_memory(open, NULL, "ease", &bytes), BNDL_ERR_STATE);
   bndl_dataset_free(open);
 
   bndl_item_model *e = NULL, *f = NULL;
-  expect_ok(bndl_item_model_ease(ds, NULL, &e));
-  expect_ok(bndl_item_model_factors(ds, NULL, &f)); /* defaults: rank 64 -> the 30 items */
+  test_expect_ok(bndl_item_model_ease(ds, NULL, &e));
+  test_expect_ok(bndl_item_model_factors(ds, NULL, &f)); /* defaults: rank 64 -> the 30 items */
   const float *w;
   int64_t rows, cols;
-  expect_ok(bndl_item_model_weights(f, &w, &rows, &cols));
+  test_expect_ok(bndl_item_model_weights(f, &w, &rows, &cols));
   assert_int_equal(cols, N_ITEMS);
   assert_int_equal(bndl_item_model_weights(NULL, &w, &rows, &cols), BNDL_ERR_INVALID_ARGUMENT);
   assert_int_equal(bndl_item_model_weights((const bndl_item_model *)ds, &w, &rows, &cols), BNDL_ERR_INVALID_ARGUMENT);
@@ -806,16 +801,16 @@ static void test_errors(void **state) {
 
   /* an empty dataset gives empty models */
   bndl_dataset *empty = NULL;
-  expect_ok(bndl_dataset_create(ctx, &empty));
-  expect_ok(bndl_dataset_finalize(empty));
+  test_expect_ok(bndl_dataset_create(ctx, &empty));
+  test_expect_ok(bndl_dataset_finalize(empty));
   bndl_item_model *e0 = NULL, *f0 = NULL;
-  expect_ok(bndl_item_model_ease(empty, NULL, &e0));
-  expect_ok(bndl_item_model_factors(empty, NULL, &f0));
-  expect_ok(bndl_item_model_weights(f0, &w, &rows, &cols));
+  test_expect_ok(bndl_item_model_ease(empty, NULL, &e0));
+  test_expect_ok(bndl_item_model_factors(empty, NULL, &f0));
+  test_expect_ok(bndl_item_model_weights(f0, &w, &rows, &cols));
   assert_int_equal(rows, 0);
   assert_int_equal(cols, 0);
-  expect_ok(bndl_item_model_score(e0, NULL, NULL, 0, scores, 0));
-  expect_ok(bndl_item_model_fold_in(f0, NULL, NULL, 0, u, 0));
+  test_expect_ok(bndl_item_model_score(e0, NULL, NULL, 0, scores, 0));
+  test_expect_ok(bndl_item_model_fold_in(f0, NULL, NULL, 0, u, 0));
   bndl_item_model_free(e0);
   bndl_item_model_free(f0);
   bndl_dataset_free(empty);
@@ -823,8 +818,8 @@ static void test_errors(void **state) {
   /* the model outlives its dataset and context */
   bndl_dataset_free(ds);
   bndl_context_free(ctx);
-  expect_ok(bndl_item_model_score(e, good, NULL, 2, scores, N_ITEMS));
-  expect_ok(bndl_item_model_fold_in(f, good, NULL, 2, u, N_ITEMS));
+  test_expect_ok(bndl_item_model_score(e, good, NULL, 2, scores, N_ITEMS));
+  test_expect_ok(bndl_item_model_fold_in(f, good, NULL, 2, u, N_ITEMS));
   bndl_item_model_free(e);
   bndl_item_model_free(f);
   bndl_item_model_free(NULL);
@@ -839,14 +834,14 @@ static void test_out_of_memory(void **state) {
   test_alloc t;
   test_alloc_reset(&t, 0, 0);
   bndl_context *ctx = test_context(&t, 2);
-  expect_ok(bndl_context_set_backend(ctx, "ref"));
+  test_expect_ok(bndl_context_set_backend(ctx, "ref"));
   gen *g = malloc(sizeof *g);
   bndl_dataset *ds = make_dataset(ctx, g);
   bndl_config *cfg = model_config(5, 4, 0.01);
   /* One build first: the pool starts its workers on first use, and a worker frees its
    * start argument whenever it gets to run, which would upset the block counts below. */
   bndl_item_model *warm = NULL;
-  expect_ok(bndl_item_model_ease(ds, cfg, &warm));
+  test_expect_ok(bndl_item_model_ease(ds, cfg, &warm));
   bndl_item_model_free(warm);
   for (int kind = 0; kind < 2; kind++) {
     int64_t fails = 0;
@@ -859,7 +854,7 @@ static void test_out_of_memory(void **state) {
       int hit = t.n_failed > failed_before;
       t.fail_at = 0;
       if (!hit) {
-        expect_ok(st);
+        test_expect_ok(st);
         bndl_item_model_free(m);
         break;
       }

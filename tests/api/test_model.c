@@ -41,18 +41,6 @@
 
 enum { N_USERS = 40, N_GEN_ITEMS = 23, MAX_LEN = 6, DIM = 16 };
 
-static void expect_ok(bndl_status st) {
-  if (st != BNDL_OK)
-    fail_msg("status %d: %s", (int)st, bndl_last_error_message());
-}
-
-static void expect_error(bndl_status st, bndl_status want, const char *needle) {
-  if (st != want)
-    fail_msg("status %d (want %d): %s", (int)st, (int)want, st ? bndl_last_error_message() : "");
-  if (needle != NULL && strstr(bndl_last_error_message(), needle) == NULL)
-    fail_msg("message '%s' lacks '%s'", bndl_last_error_message(), needle);
-}
-
 static uint64_t rng_next(uint64_t *s) {
   *s ^= *s << 13;
   *s ^= *s >> 7;
@@ -80,11 +68,11 @@ static bndl_dataset *make_dataset(bndl_context *ctx) {
     }
   }
   bndl_dataset *ds = NULL;
-  expect_ok(bndl_dataset_create(ctx, &ds));
+  test_expect_ok(bndl_dataset_create(ctx, &ds));
   bndl_config *cfg = NULL;
-  expect_ok(bndl_config_create(&cfg));
-  expect_ok(bndl_config_set_float(cfg, BNDL_KEY_CLEAN_ANOMALY_Z, 0));
-  expect_ok(bndl_dataset_configure(ds, cfg));
+  test_expect_ok(bndl_config_create(&cfg));
+  test_expect_ok(bndl_config_set_float(cfg, BNDL_KEY_CLEAN_ANOMALY_Z, 0));
+  test_expect_ok(bndl_dataset_configure(ds, cfg));
   bndl_config_free(cfg);
   bndl_event_columns c = BNDL_EVENT_COLUMNS_INIT;
   c.count = n;
@@ -92,8 +80,8 @@ static bndl_dataset *make_dataset(bndl_context *ctx) {
   c.item_names = item_names;
   c.event_types = types;
   c.timestamps = ts;
-  expect_ok(bndl_dataset_add_events(ds, &c));
-  expect_ok(bndl_dataset_finalize(ds));
+  test_expect_ok(bndl_dataset_add_events(ds, &c));
+  test_expect_ok(bndl_dataset_finalize(ds));
   return ds;
 }
 
@@ -113,22 +101,22 @@ enum { N_ARCHS = sizeof ARCHS / sizeof ARCHS[0] };
 
 static bndl_config *arch_config(const arch *a) {
   bndl_config *cfg = NULL;
-  expect_ok(bndl_config_create(&cfg));
-  expect_ok(bndl_config_set_string(cfg, BNDL_KEY_MODEL_KIND, a->kind));
-  expect_ok(bndl_config_set_int(cfg, BNDL_KEY_MODEL_DIM, a->dim));
-  expect_ok(bndl_config_set_int(cfg, BNDL_KEY_MODEL_LAYERS, a->layers));
-  expect_ok(bndl_config_set_int(cfg, BNDL_KEY_MODEL_HEADS, a->heads));
-  expect_ok(bndl_config_set_int(cfg, BNDL_KEY_MODEL_HIDDEN, a->hidden));
-  expect_ok(bndl_config_set_int(cfg, BNDL_KEY_MODEL_MAX_LEN, a->max_len));
-  expect_ok(bndl_config_set_int(cfg, BNDL_KEY_MODEL_EVENT_TYPES, a->event_types));
-  expect_ok(bndl_config_set_int(cfg, BNDL_KEY_MODEL_ITEM_FEATURES, a->item_features));
+  test_expect_ok(bndl_config_create(&cfg));
+  test_expect_ok(bndl_config_set_string(cfg, BNDL_KEY_MODEL_KIND, a->kind));
+  test_expect_ok(bndl_config_set_int(cfg, BNDL_KEY_MODEL_DIM, a->dim));
+  test_expect_ok(bndl_config_set_int(cfg, BNDL_KEY_MODEL_LAYERS, a->layers));
+  test_expect_ok(bndl_config_set_int(cfg, BNDL_KEY_MODEL_HEADS, a->heads));
+  test_expect_ok(bndl_config_set_int(cfg, BNDL_KEY_MODEL_HIDDEN, a->hidden));
+  test_expect_ok(bndl_config_set_int(cfg, BNDL_KEY_MODEL_MAX_LEN, a->max_len));
+  test_expect_ok(bndl_config_set_int(cfg, BNDL_KEY_MODEL_EVENT_TYPES, a->event_types));
+  test_expect_ok(bndl_config_set_int(cfg, BNDL_KEY_MODEL_ITEM_FEATURES, a->item_features));
   return cfg;
 }
 
 static bndl_model *make_model(const bndl_dataset *ds, const arch *a) {
   bndl_config *cfg = arch_config(a);
   bndl_model *m = NULL;
-  expect_ok(bndl_model_create(ds, cfg, &m));
+  test_expect_ok(bndl_model_create(ds, cfg, &m));
   bndl_config_free(cfg);
   return m;
 }
@@ -168,7 +156,7 @@ static void test_properties(void **state) {
   const float *feat;
   int64_t feat_rows;
   int32_t feat_cols;
-  expect_ok(bndl_dataset_features(ds, BNDL_ENTITY_ITEM, &feat, &feat_rows, &feat_cols));
+  test_expect_ok(bndl_dataset_features(ds, BNDL_ENTITY_ITEM, &feat, &feat_rows, &feat_cols));
   for (int i = 0; i < N_ARCHS; i++) {
     bndl_model *m = make_model(ds, &ARCHS[i]);
     assert_string_equal(bndl_model_kind(m), ARCHS[i].kind);
@@ -177,7 +165,7 @@ static void test_properties(void **state) {
     assert_int_equal(bndl_model_num_params(m), expected_params(&ARCHS[i], n_items, feat_cols));
     const float *emb;
     int64_t rows, cols;
-    expect_ok(bndl_model_item_embeddings(m, &emb, &rows, &cols));
+    test_expect_ok(bndl_model_item_embeddings(m, &emb, &rows, &cols));
     assert_int_equal(rows, n_items);
     assert_int_equal(cols, DIM);
     for (int64_t j = 0; j < rows * cols; j++)
@@ -186,44 +174,44 @@ static void test_properties(void **state) {
     for (int32_t j = 0; j < n_items; j++) {
       const char *id, *ds_id;
       size_t len;
-      expect_ok(bndl_model_item_id(m, j, &id, &len));
-      expect_ok(bndl_dataset_external_id(ds, BNDL_ENTITY_ITEM, j, &ds_id));
+      test_expect_ok(bndl_model_item_id(m, j, &id, &len));
+      test_expect_ok(bndl_dataset_external_id(ds, BNDL_ENTITY_ITEM, j, &ds_id));
       assert_string_equal(id, ds_id);
       assert_int_equal(len, strlen(ds_id));
       int32_t back = -1;
-      expect_ok(bndl_model_item_index(m, id, len, &back));
+      test_expect_ok(bndl_model_item_index(m, id, len, &back));
       assert_int_equal(back, j);
     }
     int32_t idx = 7;
-    expect_error(bndl_model_item_index(m, "sku-999", 7, &idx), BNDL_ERR_NOT_FOUND, "sku-999");
+    test_expect_error(bndl_model_item_index(m, "sku-999", 7, &idx), BNDL_ERR_NOT_FOUND, "sku-999");
     assert_int_equal(idx, 7);
     /* a prefix of a known id is not that id */
-    expect_error(bndl_model_item_index(m, "sku-1", 4, &idx), BNDL_ERR_NOT_FOUND, "'sku-'");
+    test_expect_error(bndl_model_item_index(m, "sku-1", 4, &idx), BNDL_ERR_NOT_FOUND, "'sku-'");
     bndl_model_free(m);
   }
   /* the same seed and config give the same parameters; another seed others */
   bndl_model *a = make_model(ds, &ARCHS[0]), *b = make_model(ds, &ARCHS[0]);
   const float *ea, *eb;
   int64_t r, c;
-  expect_ok(bndl_model_item_embeddings(a, &ea, &r, &c));
-  expect_ok(bndl_model_item_embeddings(b, &eb, &r, &c));
+  test_expect_ok(bndl_model_item_embeddings(a, &ea, &r, &c));
+  test_expect_ok(bndl_model_item_embeddings(b, &eb, &r, &c));
   assert_memory_equal(ea, eb, (size_t)(r * c) * sizeof(float));
   bndl_model_free(b);
-  expect_ok(bndl_context_set_seed(ctx, 43));
+  test_expect_ok(bndl_context_set_seed(ctx, 43));
   b = make_model(ds, &ARCHS[0]);
-  expect_ok(bndl_model_item_embeddings(b, &eb, &r, &c));
+  test_expect_ok(bndl_model_item_embeddings(b, &eb, &r, &c));
   assert_true(memcmp(ea, eb, (size_t)(r * c) * sizeof(float)) != 0);
   bndl_model_free(b);
 
   /* lifetimes: the model keeps the context, not the dataset; retain adds a reference */
   int32_t items[3] = {0, 1, 2};
   float before[DIM], after[DIM];
-  expect_ok(bndl_model_encode(a, items, NULL, 3, before, DIM));
-  expect_ok(bndl_model_retain(a));
+  test_expect_ok(bndl_model_encode(a, items, NULL, 3, before, DIM));
+  test_expect_ok(bndl_model_retain(a));
   bndl_model_free(a); /* the retained reference keeps it */
   bndl_dataset_free(ds);
   bndl_context_free(ctx);
-  expect_ok(bndl_model_encode(a, items, NULL, 3, after, DIM));
+  test_expect_ok(bndl_model_encode(a, items, NULL, 3, after, DIM));
   assert_memory_equal(before, after, sizeof before);
   bndl_model_free(a);
 }
@@ -243,35 +231,35 @@ static void test_encode(void **state) {
       purchases[i] = BNDL_EVENT_PURCHASE;
     float e1[DIM], e2[DIM], e3[DIM];
     for (int64_t n = 1; n <= 20; n++) {
-      expect_ok(bndl_model_encode(m, items, types, n, e1, DIM));
+      test_expect_ok(bndl_model_encode(m, items, types, n, e1, DIM));
       for (int j = 0; j < DIM; j++)
         assert_true(isfinite(e1[j]));
       /* deterministic */
-      expect_ok(bndl_model_encode(m, items, types, n, e2, DIM));
+      test_expect_ok(bndl_model_encode(m, items, types, n, e2, DIM));
       assert_memory_equal(e1, e2, sizeof e1);
       /* only the last max_len items are read */
       if (n > MAX_LEN) {
-        expect_ok(bndl_model_encode(m, items + n - MAX_LEN, types + n - MAX_LEN, MAX_LEN, e2, DIM));
+        test_expect_ok(bndl_model_encode(m, items + n - MAX_LEN, types + n - MAX_LEN, MAX_LEN, e2, DIM));
         assert_memory_equal(e1, e2, sizeof e1);
       }
       /* types NULL = purchases; a model without types ignores them */
-      expect_ok(bndl_model_encode(m, items, NULL, n, e2, DIM));
-      expect_ok(bndl_model_encode(m, items, purchases, n, e3, DIM));
+      test_expect_ok(bndl_model_encode(m, items, NULL, n, e2, DIM));
+      test_expect_ok(bndl_model_encode(m, items, purchases, n, e3, DIM));
       assert_memory_equal(e2, e3, sizeof e2);
       if (!ARCHS[ai].event_types)
         assert_memory_equal(e1, e2, sizeof e1);
     }
     /* with types, they matter; the most recent item always matters */
     if (ARCHS[ai].event_types) {
-      expect_ok(bndl_model_encode(m, items, types, 5, e1, DIM));
-      expect_ok(bndl_model_encode(m, items, purchases, 5, e2, DIM));
+      test_expect_ok(bndl_model_encode(m, items, types, 5, e1, DIM));
+      test_expect_ok(bndl_model_encode(m, items, purchases, 5, e2, DIM));
       assert_true(memcmp(e1, e2, sizeof e1) != 0);
     }
     int32_t other[5];
     memcpy(other, items, sizeof other);
     other[4] = (items[4] + 1) % (int32_t)n_items;
-    expect_ok(bndl_model_encode(m, items, NULL, 5, e1, DIM));
-    expect_ok(bndl_model_encode(m, other, NULL, 5, e2, DIM));
+    test_expect_ok(bndl_model_encode(m, items, NULL, 5, e1, DIM));
+    test_expect_ok(bndl_model_encode(m, other, NULL, 5, e2, DIM));
     assert_true(memcmp(e1, e2, sizeof e1) != 0);
     bndl_model_free(m);
   }
@@ -300,14 +288,14 @@ static void test_encode_batch(void **state) {
     const char *be = bndl_backend_name(bi);
     if (!bndl_backend_available(be))
       continue;
-    expect_ok(bndl_context_set_backend(ctx, be));
+    test_expect_ok(bndl_context_set_backend(ctx, be));
     for (int ai = 0; ai < N_ARCHS; ai++) {
       bndl_model *m = make_model(ds, &ARCHS[ai]);
-      expect_ok(bndl_model_encode_batch(m, N_SEQ, off, items, types, batch, N_SEQ * DIM));
+      test_expect_ok(bndl_model_encode_batch(m, N_SEQ, off, items, types, batch, N_SEQ * DIM));
       double worst = 0;
       for (int s = 0; s < N_SEQ; s++) {
         float one[DIM];
-        expect_ok(bndl_model_encode(m, items + off[s], types + off[s], off[s + 1] - off[s], one, DIM));
+        test_expect_ok(bndl_model_encode(m, items + off[s], types + off[s], off[s + 1] - off[s], one, DIM));
         for (int j = 0; j < DIM; j++) {
           double err = fabs((double)one[j] - batch[s * DIM + j]) / (1.0 + fabs(one[j]));
           worst = err > worst ? err : worst;
@@ -319,7 +307,7 @@ static void test_encode_batch(void **state) {
       else
         assert_true(worst <= 1e-5);
       /* n_seq 0 is a no-op */
-      expect_ok(bndl_model_encode_batch(m, 0, NULL, NULL, NULL, NULL, 0));
+      test_expect_ok(bndl_model_encode_batch(m, 0, NULL, NULL, NULL, NULL, 0));
       bndl_model_free(m);
     }
   }
@@ -354,7 +342,7 @@ static void test_recommend(void **state) {
     bndl_model *m = make_model(ds, &ARCHS[ai]);
     const float *E;
     int64_t rows, cols;
-    expect_ok(bndl_model_item_embeddings(m, &E, &rows, &cols));
+    test_expect_ok(bndl_model_item_embeddings(m, &E, &rows, &cols));
     for (int trial = 0; trial < 12; trial++) {
       int32_t items[8], types[8], exclude[3];
       int64_t n = 1 + trial % 8;
@@ -363,7 +351,7 @@ static void test_recommend(void **state) {
       int64_t n_exclude = trial % 4;
       int exclude_history = trial % 2;
       float u[DIM];
-      expect_ok(bndl_model_encode(m, items, types, n, u, DIM));
+      test_expect_ok(bndl_model_encode(m, items, types, n, u, DIM));
       /* the reference ranking, in double, without the excluded items */
       scored ref[64];
       int64_t n_ref = 0;
@@ -385,7 +373,7 @@ static void test_recommend(void **state) {
         int32_t out[64];
         float sc[64];
         int64_t got = -1;
-        expect_ok(bndl_model_recommend(m, items, types, n, exclude, n_exclude, exclude_history, k, out, sc, &got));
+        test_expect_ok(bndl_model_recommend(m, items, types, n, exclude, n_exclude, exclude_history, k, out, sc, &got));
         assert_int_equal(got, k < n_ref ? k : n_ref);
         for (int64_t r = 0; r < got; r++) {
           /* the score is the item's dot product, and the order is by score, then index */
@@ -407,7 +395,7 @@ static void test_recommend(void **state) {
         /* out_scores may be NULL */
         int32_t out2[64];
         int64_t got2 = -1;
-        expect_ok(
+        test_expect_ok(
             bndl_model_recommend(m, items, types, n, exclude, n_exclude, exclude_history, k, out2, NULL, &got2));
         assert_int_equal(got2, got);
         assert_memory_equal(out, out2, (size_t)got * sizeof(int32_t));
@@ -418,7 +406,7 @@ static void test_recommend(void **state) {
     for (int32_t j = 0; j < n_items; j++)
       all[j] = j;
     int64_t got = -1;
-    expect_ok(bndl_model_recommend(m, all, NULL, 2, all, n_items, 0, 4, out, NULL, &got));
+    test_expect_ok(bndl_model_recommend(m, all, NULL, 2, all, n_items, 0, 4, out, NULL, &got));
     assert_int_equal(got, 0);
     bndl_model_free(m);
   }
@@ -434,8 +422,8 @@ static void compare_models(const bndl_model *a, const bndl_model *b, int64_t n_i
   assert_int_equal(bndl_model_num_items(a), bndl_model_num_items(b));
   for (int32_t j = 0; j < n_items; j++) {
     const char *ia, *ib;
-    expect_ok(bndl_model_item_id(a, j, &ia, NULL));
-    expect_ok(bndl_model_item_id(b, j, &ib, NULL));
+    test_expect_ok(bndl_model_item_id(a, j, &ia, NULL));
+    test_expect_ok(bndl_model_item_id(b, j, &ib, NULL));
     assert_string_equal(ia, ib);
   }
   for (int trial = 0; trial < 6; trial++) {
@@ -443,11 +431,11 @@ static void compare_models(const bndl_model *a, const bndl_model *b, int64_t n_i
     float ea[DIM], eb[DIM], sa[10], sb[10];
     int64_t na, nb;
     history(trial + 3, n_items, 9, items, types);
-    expect_ok(bndl_model_encode(a, items, types, 1 + trial, ea, DIM));
-    expect_ok(bndl_model_encode(b, items, types, 1 + trial, eb, DIM));
+    test_expect_ok(bndl_model_encode(a, items, types, 1 + trial, ea, DIM));
+    test_expect_ok(bndl_model_encode(b, items, types, 1 + trial, eb, DIM));
     assert_memory_equal(ea, eb, sizeof ea);
-    expect_ok(bndl_model_recommend(a, items, types, 9, NULL, 0, 1, 10, oa, sa, &na));
-    expect_ok(bndl_model_recommend(b, items, types, 9, NULL, 0, 1, 10, ob, sb, &nb));
+    test_expect_ok(bndl_model_recommend(a, items, types, 9, NULL, 0, 1, 10, oa, sa, &na));
+    test_expect_ok(bndl_model_recommend(b, items, types, 9, NULL, 0, 1, 10, ob, sb, &nb));
     assert_int_equal(na, nb);
     assert_memory_equal(oa, ob, (size_t)na * sizeof(int32_t));
     assert_memory_equal(sa, sb, (size_t)na * sizeof(float));
@@ -475,24 +463,24 @@ static void test_save_load(void **state) {
   for (int ai = 0; ai < N_ARCHS; ai++) {
     bndl_model *m = make_model(ds, &ARCHS[ai]);
     bndl_buffer *buf = NULL;
-    expect_ok(bndl_model_save_buffer(m, &buf));
+    test_expect_ok(bndl_model_save_buffer(m, &buf));
     char *path = test_write_tmp(".bndlseq", "", 0);
-    expect_ok(bndl_model_save(m, path));
+    test_expect_ok(bndl_model_save(m, path));
     size_t flen;
     unsigned char *file = read_all(path, &flen);
     assert_int_equal(flen, bndl_buffer_size(buf));
     assert_memory_equal(file, bndl_buffer_data(buf), flen);
     bndl_model *from_file = NULL, *from_buf = NULL;
-    expect_ok(bndl_model_load(ctx, path, &from_file));
+    test_expect_ok(bndl_model_load(ctx, path, &from_file));
     /* an unaligned copy of the bytes loads too */
     unsigned char *shifted = malloc(flen + 1);
     memcpy(shifted + 1, bndl_buffer_data(buf), flen);
-    expect_ok(bndl_model_load_buffer(ctx, shifted + 1, flen, &from_buf));
+    test_expect_ok(bndl_model_load_buffer(ctx, shifted + 1, flen, &from_buf));
     compare_models(m, from_file, n_items);
     compare_models(m, from_buf, n_items);
     /* a loaded model saves to the same bytes */
     bndl_buffer *again = NULL;
-    expect_ok(bndl_model_save_buffer(from_buf, &again));
+    test_expect_ok(bndl_model_save_buffer(from_buf, &again));
     assert_int_equal(bndl_buffer_size(again), flen);
     assert_memory_equal(bndl_buffer_data(again), file, flen);
     bndl_buffer_free(again);
@@ -504,9 +492,9 @@ static void test_save_load(void **state) {
     bndl_model_free(m);
   }
   bndl_model *m = NULL;
-  expect_error(bndl_model_load(ctx, "/nonexistent/dir/model.bin", &m), BNDL_ERR_IO, "/nonexistent/dir/model.bin");
+  test_expect_error(bndl_model_load(ctx, "/nonexistent/dir/model.bin", &m), BNDL_ERR_IO, "/nonexistent/dir/model.bin");
   assert_null(m);
-  expect_error(bndl_model_load_buffer(ctx, "BNDLSEQ", 7, &m), BNDL_ERR_FORMAT, "<buffer>");
+  test_expect_error(bndl_model_load_buffer(ctx, "BNDLSEQ", 7, &m), BNDL_ERR_FORMAT, "<buffer>");
   test_tmp_cleanup();
   bndl_dataset_free(ds);
   bndl_context_free(ctx);
@@ -536,7 +524,7 @@ static void test_damaged_files(void **state) {
   bndl_dataset *ds = make_dataset(ctx);
   bndl_model *m = make_model(ds, &ARCHS[0]);
   bndl_buffer *buf = NULL;
-  expect_ok(bndl_model_save_buffer(m, &buf));
+  test_expect_ok(bndl_model_save_buffer(m, &buf));
   size_t len = bndl_buffer_size(buf);
   unsigned char *b = malloc(len);
   memcpy(b, bndl_buffer_data(buf), len);
@@ -568,10 +556,10 @@ static void test_damaged_files(void **state) {
   /* versions: another major is VERSION naming both; a newer minor loads */
   set_version(b, 2, 0);
   bndl_model *other = NULL;
-  expect_error(bndl_model_load_buffer(ctx, b, len, &other), BNDL_ERR_VERSION, "format 2.0");
+  test_expect_error(bndl_model_load_buffer(ctx, b, len, &other), BNDL_ERR_VERSION, "format 2.0");
   assert_true(strstr(bndl_last_error_message(), "1.x") != NULL);
   set_version(b, 1, 7);
-  expect_ok(bndl_model_load_buffer(ctx, b, len, &other));
+  test_expect_ok(bndl_model_load_buffer(ctx, b, len, &other));
   compare_models(m, other, bndl_model_num_items(m));
   bndl_model_free(other);
   set_version(b, 1, 0);
@@ -593,23 +581,23 @@ static void test_bad_arguments(void **state) {
   bndl_model *m = make_model(ds, &ARCHS[0]);
   int64_t n_items = bndl_model_num_items(m);
   bndl_config *cfg = NULL;
-  expect_ok(bndl_config_create(&cfg));
+  test_expect_ok(bndl_config_create(&cfg));
   bndl_model *out = NULL;
 
   /* create */
-  expect_error(bndl_model_create(NULL, NULL, &out), BNDL_ERR_INVALID_ARGUMENT, "bndl_model_create: ds is NULL");
-  expect_error(bndl_model_create((const bndl_dataset *)cfg, NULL, &out), BNDL_ERR_INVALID_ARGUMENT,
+  test_expect_error(bndl_model_create(NULL, NULL, &out), BNDL_ERR_INVALID_ARGUMENT, "bndl_model_create: ds is NULL");
+  test_expect_error(bndl_model_create((const bndl_dataset *)cfg, NULL, &out), BNDL_ERR_INVALID_ARGUMENT,
                "not a live bndl_dataset");
-  expect_error(bndl_model_create(ds, (const bndl_config *)ds, &out), BNDL_ERR_INVALID_ARGUMENT,
+  test_expect_error(bndl_model_create(ds, (const bndl_config *)ds, &out), BNDL_ERR_INVALID_ARGUMENT,
                "not a live bndl_config");
-  expect_error(bndl_model_create(ds, NULL, NULL), BNDL_ERR_INVALID_ARGUMENT, "out is NULL");
+  test_expect_error(bndl_model_create(ds, NULL, NULL), BNDL_ERR_INVALID_ARGUMENT, "out is NULL");
   bndl_dataset *open = NULL;
-  expect_ok(bndl_dataset_create(ctx, &open));
-  expect_error(bndl_model_create(open, NULL, &out), BNDL_ERR_STATE, "not finalized");
+  test_expect_ok(bndl_dataset_create(ctx, &open));
+  test_expect_error(bndl_model_create(open, NULL, &out), BNDL_ERR_STATE, "not finalized");
   bndl_dataset_free(open);
-  expect_ok(bndl_config_set_int(cfg, BNDL_KEY_MODEL_DIM, 10));
-  expect_ok(bndl_config_set_int(cfg, BNDL_KEY_MODEL_HEADS, 4));
-  expect_error(bndl_model_create(ds, cfg, &out), BNDL_ERR_INVALID_ARGUMENT, "heads");
+  test_expect_ok(bndl_config_set_int(cfg, BNDL_KEY_MODEL_DIM, 10));
+  test_expect_ok(bndl_config_set_int(cfg, BNDL_KEY_MODEL_HEADS, 4));
+  test_expect_error(bndl_model_create(ds, cfg, &out), BNDL_ERR_INVALID_ARGUMENT, "heads");
   assert_null(out);
 
   /* handles */
@@ -617,93 +605,93 @@ static void test_bad_arguments(void **state) {
   float e[DIM];
   int32_t items[4] = {0, 1, 2, 3}, o[4];
   int64_t got;
-  expect_error(bndl_model_encode(wrong, items, NULL, 4, e, DIM), BNDL_ERR_INVALID_ARGUMENT,
+  test_expect_error(bndl_model_encode(wrong, items, NULL, 4, e, DIM), BNDL_ERR_INVALID_ARGUMENT,
                "bndl_model_encode: model is not a live bndl_model handle");
-  expect_error(bndl_model_encode(NULL, items, NULL, 4, e, DIM), BNDL_ERR_INVALID_ARGUMENT, "model is NULL");
+  test_expect_error(bndl_model_encode(NULL, items, NULL, 4, e, DIM), BNDL_ERR_INVALID_ARGUMENT, "model is NULL");
   assert_null(bndl_model_kind(wrong));
   assert_int_equal(bndl_model_embedding_dim(NULL), 0);
   assert_int_equal(bndl_model_num_params(wrong), 0);
   assert_int_equal(bndl_model_num_items(wrong), 0);
-  expect_error(bndl_model_retain((bndl_model *)wrong), BNDL_ERR_INVALID_ARGUMENT, "bndl_model_retain");
+  test_expect_error(bndl_model_retain((bndl_model *)wrong), BNDL_ERR_INVALID_ARGUMENT, "bndl_model_retain");
   bndl_model_free(NULL);
   bndl_model_free((bndl_model *)wrong); /* ignored: not a model */
-  expect_error(bndl_model_save(wrong, "x"), BNDL_ERR_INVALID_ARGUMENT, "bndl_model_save");
-  expect_error(bndl_model_save(m, NULL), BNDL_ERR_INVALID_ARGUMENT, "path is NULL");
-  expect_error(bndl_model_save_buffer(m, NULL), BNDL_ERR_INVALID_ARGUMENT, "out is NULL");
-  expect_error(bndl_model_load(NULL, "x", &out), BNDL_ERR_INVALID_ARGUMENT, "ctx is NULL");
-  expect_error(bndl_model_load(ctx, NULL, &out), BNDL_ERR_INVALID_ARGUMENT, "path is NULL");
-  expect_error(bndl_model_load_buffer(ctx, NULL, 4, &out), BNDL_ERR_INVALID_ARGUMENT, "data is NULL");
-  expect_error(bndl_model_load_buffer(ctx, "x", 1, NULL), BNDL_ERR_INVALID_ARGUMENT, "out is NULL");
+  test_expect_error(bndl_model_save(wrong, "x"), BNDL_ERR_INVALID_ARGUMENT, "bndl_model_save");
+  test_expect_error(bndl_model_save(m, NULL), BNDL_ERR_INVALID_ARGUMENT, "path is NULL");
+  test_expect_error(bndl_model_save_buffer(m, NULL), BNDL_ERR_INVALID_ARGUMENT, "out is NULL");
+  test_expect_error(bndl_model_load(NULL, "x", &out), BNDL_ERR_INVALID_ARGUMENT, "ctx is NULL");
+  test_expect_error(bndl_model_load(ctx, NULL, &out), BNDL_ERR_INVALID_ARGUMENT, "path is NULL");
+  test_expect_error(bndl_model_load_buffer(ctx, NULL, 4, &out), BNDL_ERR_INVALID_ARGUMENT, "data is NULL");
+  test_expect_error(bndl_model_load_buffer(ctx, "x", 1, NULL), BNDL_ERR_INVALID_ARGUMENT, "out is NULL");
 
   /* encode */
-  expect_error(bndl_model_encode(m, NULL, NULL, 4, e, DIM), BNDL_ERR_INVALID_ARGUMENT, "items is NULL");
-  expect_error(bndl_model_encode(m, items, NULL, 4, NULL, DIM), BNDL_ERR_INVALID_ARGUMENT, "out is NULL");
-  expect_error(bndl_model_encode(m, items, NULL, 0, e, DIM), BNDL_ERR_INVALID_ARGUMENT, "history is empty");
-  expect_error(bndl_model_encode(m, items, NULL, 4, e, DIM - 1), BNDL_ERR_INVALID_ARGUMENT, "out_cap is 15");
+  test_expect_error(bndl_model_encode(m, NULL, NULL, 4, e, DIM), BNDL_ERR_INVALID_ARGUMENT, "items is NULL");
+  test_expect_error(bndl_model_encode(m, items, NULL, 4, NULL, DIM), BNDL_ERR_INVALID_ARGUMENT, "out is NULL");
+  test_expect_error(bndl_model_encode(m, items, NULL, 0, e, DIM), BNDL_ERR_INVALID_ARGUMENT, "history is empty");
+  test_expect_error(bndl_model_encode(m, items, NULL, 4, e, DIM - 1), BNDL_ERR_INVALID_ARGUMENT, "out_cap is 15");
   int32_t bad_items[4] = {0, 1, (int32_t)n_items, 3};
   char want[128];
   snprintf(want, sizeof want, "items[2] is %lld, outside the model's %lld items", (long long)n_items,
            (long long)n_items);
-  expect_error(bndl_model_encode(m, bad_items, NULL, 4, e, DIM), BNDL_ERR_INVALID_ARGUMENT, want);
+  test_expect_error(bndl_model_encode(m, bad_items, NULL, 4, e, DIM), BNDL_ERR_INVALID_ARGUMENT, want);
   bad_items[2] = -1;
-  expect_error(bndl_model_encode(m, bad_items, NULL, 4, e, DIM), BNDL_ERR_INVALID_ARGUMENT, "items[2] is -1");
+  test_expect_error(bndl_model_encode(m, bad_items, NULL, 4, e, DIM), BNDL_ERR_INVALID_ARGUMENT, "items[2] is -1");
   int32_t bad_types[4] = {1, 2, 3, 7};
-  expect_error(bndl_model_encode(m, items, bad_types, 4, e, DIM), BNDL_ERR_INVALID_ARGUMENT,
+  test_expect_error(bndl_model_encode(m, items, bad_types, 4, e, DIM), BNDL_ERR_INVALID_ARGUMENT,
                "types[3] is 7, not a bndl_event_type");
 
   /* encode_batch */
   int64_t off[3] = {0, 2, 2};
   float eb[3 * DIM];
-  expect_error(bndl_model_encode_batch(m, -1, off, items, NULL, eb, 3 * DIM), BNDL_ERR_INVALID_ARGUMENT,
+  test_expect_error(bndl_model_encode_batch(m, -1, off, items, NULL, eb, 3 * DIM), BNDL_ERR_INVALID_ARGUMENT,
                "n_seq is -1");
-  expect_error(bndl_model_encode_batch(m, 2, NULL, items, NULL, eb, 3 * DIM), BNDL_ERR_INVALID_ARGUMENT,
+  test_expect_error(bndl_model_encode_batch(m, 2, NULL, items, NULL, eb, 3 * DIM), BNDL_ERR_INVALID_ARGUMENT,
                "offsets is NULL");
-  expect_error(bndl_model_encode_batch(m, 2, off, items, NULL, eb, 3 * DIM), BNDL_ERR_INVALID_ARGUMENT,
+  test_expect_error(bndl_model_encode_batch(m, 2, off, items, NULL, eb, 3 * DIM), BNDL_ERR_INVALID_ARGUMENT,
                "history 1 is empty");
   off[2] = 4;
-  expect_error(bndl_model_encode_batch(m, 2, off, items, NULL, eb, 2 * DIM - 1), BNDL_ERR_INVALID_ARGUMENT,
+  test_expect_error(bndl_model_encode_batch(m, 2, off, items, NULL, eb, 2 * DIM - 1), BNDL_ERR_INVALID_ARGUMENT,
                "out_cap is 31");
   int64_t neg[2] = {-1, 2};
-  expect_error(bndl_model_encode_batch(m, 1, neg, items, NULL, eb, DIM), BNDL_ERR_INVALID_ARGUMENT,
+  test_expect_error(bndl_model_encode_batch(m, 1, neg, items, NULL, eb, DIM), BNDL_ERR_INVALID_ARGUMENT,
                "offsets[0] is -1");
-  expect_error(bndl_model_encode_batch(m, 2, off, bad_items, NULL, eb, 2 * DIM), BNDL_ERR_INVALID_ARGUMENT,
+  test_expect_error(bndl_model_encode_batch(m, 2, off, bad_items, NULL, eb, 2 * DIM), BNDL_ERR_INVALID_ARGUMENT,
                "items[2] is -1");
-  expect_ok(bndl_model_encode_batch(m, 2, off, items, NULL, eb, 2 * DIM));
+  test_expect_ok(bndl_model_encode_batch(m, 2, off, items, NULL, eb, 2 * DIM));
 
   /* recommend */
   int32_t excl[2] = {0, (int32_t)n_items + 5};
-  expect_error(bndl_model_recommend(m, items, NULL, 4, NULL, 0, 1, 0, o, NULL, &got), BNDL_ERR_INVALID_ARGUMENT,
+  test_expect_error(bndl_model_recommend(m, items, NULL, 4, NULL, 0, 1, 0, o, NULL, &got), BNDL_ERR_INVALID_ARGUMENT,
                "k is 0");
-  expect_error(bndl_model_recommend(m, items, NULL, 4, NULL, 0, 1, -3, o, NULL, &got), BNDL_ERR_INVALID_ARGUMENT,
+  test_expect_error(bndl_model_recommend(m, items, NULL, 4, NULL, 0, 1, -3, o, NULL, &got), BNDL_ERR_INVALID_ARGUMENT,
                "k is -3");
-  expect_error(bndl_model_recommend(m, items, NULL, 0, NULL, 0, 1, 4, o, NULL, &got), BNDL_ERR_INVALID_ARGUMENT,
+  test_expect_error(bndl_model_recommend(m, items, NULL, 0, NULL, 0, 1, 4, o, NULL, &got), BNDL_ERR_INVALID_ARGUMENT,
                "history is empty");
-  expect_error(bndl_model_recommend(m, items, NULL, 4, NULL, 2, 1, 4, o, NULL, &got), BNDL_ERR_INVALID_ARGUMENT,
+  test_expect_error(bndl_model_recommend(m, items, NULL, 4, NULL, 2, 1, 4, o, NULL, &got), BNDL_ERR_INVALID_ARGUMENT,
                "exclude is NULL");
-  expect_error(bndl_model_recommend(m, items, NULL, 4, excl, -1, 1, 4, o, NULL, &got), BNDL_ERR_INVALID_ARGUMENT,
+  test_expect_error(bndl_model_recommend(m, items, NULL, 4, excl, -1, 1, 4, o, NULL, &got), BNDL_ERR_INVALID_ARGUMENT,
                "n_exclude is -1");
   snprintf(want, sizeof want, "exclude[1] is %lld", (long long)n_items + 5);
-  expect_error(bndl_model_recommend(m, items, NULL, 4, excl, 2, 1, 4, o, NULL, &got), BNDL_ERR_INVALID_ARGUMENT,
+  test_expect_error(bndl_model_recommend(m, items, NULL, 4, excl, 2, 1, 4, o, NULL, &got), BNDL_ERR_INVALID_ARGUMENT,
                want);
-  expect_error(bndl_model_recommend(m, items, NULL, 4, NULL, 0, 1, 4, NULL, NULL, &got), BNDL_ERR_INVALID_ARGUMENT,
+  test_expect_error(bndl_model_recommend(m, items, NULL, 4, NULL, 0, 1, 4, NULL, NULL, &got), BNDL_ERR_INVALID_ARGUMENT,
                "out_items is NULL");
-  expect_error(bndl_model_recommend(m, items, NULL, 4, NULL, 0, 1, 4, o, NULL, NULL), BNDL_ERR_INVALID_ARGUMENT,
+  test_expect_error(bndl_model_recommend(m, items, NULL, 4, NULL, 0, 1, 4, o, NULL, NULL), BNDL_ERR_INVALID_ARGUMENT,
                "n_out is NULL");
-  expect_error(bndl_model_recommend(m, bad_items, NULL, 4, NULL, 0, 1, 4, o, NULL, &got),
+  test_expect_error(bndl_model_recommend(m, bad_items, NULL, 4, NULL, 0, 1, 4, o, NULL, &got),
                BNDL_ERR_INVALID_ARGUMENT, "bndl_model_recommend: items[2] is -1");
 
   /* views and ids */
   const float *data;
   int64_t rows, cols;
-  expect_error(bndl_model_item_embeddings(m, NULL, &rows, &cols), BNDL_ERR_INVALID_ARGUMENT, "data is NULL");
-  expect_error(bndl_model_item_embeddings(m, &data, NULL, &cols), BNDL_ERR_INVALID_ARGUMENT, "rows is NULL");
+  test_expect_error(bndl_model_item_embeddings(m, NULL, &rows, &cols), BNDL_ERR_INVALID_ARGUMENT, "data is NULL");
+  test_expect_error(bndl_model_item_embeddings(m, &data, NULL, &cols), BNDL_ERR_INVALID_ARGUMENT, "rows is NULL");
   const char *id;
   int32_t idx;
-  expect_error(bndl_model_item_id(m, -1, &id, NULL), BNDL_ERR_INVALID_ARGUMENT, "index is -1");
-  expect_error(bndl_model_item_id(m, (int32_t)n_items, &id, NULL), BNDL_ERR_INVALID_ARGUMENT, "outside");
-  expect_error(bndl_model_item_id(m, 0, NULL, NULL), BNDL_ERR_INVALID_ARGUMENT, "id is NULL");
-  expect_error(bndl_model_item_index(m, NULL, 3, &idx), BNDL_ERR_INVALID_ARGUMENT, "id is NULL");
-  expect_error(bndl_model_item_index(m, "sku-1", 5, NULL), BNDL_ERR_INVALID_ARGUMENT, "index is NULL");
+  test_expect_error(bndl_model_item_id(m, -1, &id, NULL), BNDL_ERR_INVALID_ARGUMENT, "index is -1");
+  test_expect_error(bndl_model_item_id(m, (int32_t)n_items, &id, NULL), BNDL_ERR_INVALID_ARGUMENT, "outside");
+  test_expect_error(bndl_model_item_id(m, 0, NULL, NULL), BNDL_ERR_INVALID_ARGUMENT, "id is NULL");
+  test_expect_error(bndl_model_item_index(m, NULL, 3, &idx), BNDL_ERR_INVALID_ARGUMENT, "id is NULL");
+  test_expect_error(bndl_model_item_index(m, "sku-1", 5, NULL), BNDL_ERR_INVALID_ARGUMENT, "index is NULL");
 
   /* a freed model is caught while its memory is not reused */
   bndl_config_free(cfg);
@@ -786,9 +774,9 @@ static void test_out_of_memory(void **state) {
   for (int ai = 0; ai < N_ARCHS; ai += 2) {
     bndl_model *m = make_model(ds, &ARCHS[ai]);
     bndl_buffer *buf = NULL;
-    expect_ok(bndl_model_save_buffer(m, &buf));
+    test_expect_ok(bndl_model_save_buffer(m, &buf));
     for (size_t s = 0; s < sizeof steps / sizeof steps[0]; s++)
-      expect_ok(steps[s].fn(ctx, ds, m, buf));
+      test_expect_ok(steps[s].fn(ctx, ds, m, buf));
     bndl_buffer_free(buf);
     bndl_model_free(m);
   }
@@ -800,7 +788,7 @@ static void test_out_of_memory(void **state) {
         /* a fresh model per round, so encode and recommend start without scratch */
         bndl_model *m = make_model(ds, &ARCHS[ai]);
         bndl_buffer *buf = NULL;
-        expect_ok(bndl_model_save_buffer(m, &buf));
+        test_expect_ok(bndl_model_save_buffer(m, &buf));
         t.fail_at = t.n_allocs + n;
         int64_t failed_before = t.n_failed;
         bndl_status st = steps[s].fn(ctx, ds, m, buf);
@@ -810,7 +798,7 @@ static void test_out_of_memory(void **state) {
         bndl_model_free(m);
         assert_int_equal(t.live_blocks, blocks);
         if (!injected) {
-          expect_ok(st);
+          test_expect_ok(st);
           break;
         }
         if (st == BNDL_OK)

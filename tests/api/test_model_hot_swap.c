@@ -32,11 +32,6 @@
 
 enum { READERS = 16, CALLS = 1000, REPEATS = 10, SWAP_MS = 100, N_HIST = 24, HIST_LEN = 6, K = 5 };
 
-static void expect_ok(bndl_status st) {
-  if (st != BNDL_OK)
-    fail_msg("status %d: %s", (int)st, bndl_last_error_message());
-}
-
 typedef struct expected {
   int32_t top[N_HIST][K];
   float score[N_HIST][K];
@@ -116,10 +111,10 @@ static void *swap_loop(void *arg) {
 static bndl_model *make_model(bndl_dataset *ds, const char *dim) {
   bndl_config *cfg;
   bndl_model *m;
-  expect_ok(bndl_config_create(&cfg));
-  expect_ok(bndl_config_set(cfg, "model.dim", dim));
-  expect_ok(bndl_config_set(cfg, "model.max_len", "8"));
-  expect_ok(bndl_model_create(ds, cfg, &m));
+  test_expect_ok(bndl_config_create(&cfg));
+  test_expect_ok(bndl_config_set(cfg, "model.dim", dim));
+  test_expect_ok(bndl_config_set(cfg, "model.max_len", "8"));
+  test_expect_ok(bndl_model_create(ds, cfg, &m));
   bndl_config_free(cfg);
   return m;
 }
@@ -139,12 +134,12 @@ static void sixteen_readers_and_a_swapper(void **state) {
   ev.user_ids = users;
   ev.item_ids = items;
   bndl_dataset *ds;
-  expect_ok(bndl_dataset_create(ctx, &ds));
-  expect_ok(bndl_dataset_add_events(ds, &ev));
-  expect_ok(bndl_dataset_finalize(ds));
-  expect_ok(bndl_context_set_seed(ctx, 1));
+  test_expect_ok(bndl_dataset_create(ctx, &ds));
+  test_expect_ok(bndl_dataset_add_events(ds, &ev));
+  test_expect_ok(bndl_dataset_finalize(ds));
+  test_expect_ok(bndl_context_set_seed(ctx, 1));
   sh.versions[0] = make_model(ds, "16");
-  expect_ok(bndl_context_set_seed(ctx, 2));
+  test_expect_ok(bndl_context_set_seed(ctx, 2));
   sh.versions[1] = make_model(ds, "24");
   for (int h = 0; h < N_HIST; h++)
     for (int t = 0; t < HIST_LEN; t++)
@@ -152,7 +147,7 @@ static void sixteen_readers_and_a_swapper(void **state) {
   for (int v = 0; v < 2; v++)
     for (int h = 0; h < N_HIST; h++) {
       int64_t n = 0;
-      expect_ok(bndl_model_recommend(sh.versions[v], sh.hist[h], NULL, HIST_LEN, NULL, 0, 1, K,
+      test_expect_ok(bndl_model_recommend(sh.versions[v], sh.hist[h], NULL, HIST_LEN, NULL, 0, 1, K,
                                      sh.answers[v].top[h], sh.answers[v].score[h], &n));
       assert_int_equal(n, K);
     }

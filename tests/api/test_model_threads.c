@@ -22,11 +22,6 @@
 
 enum { N_USERS = 30, N_GEN_ITEMS = 40, N_HIST = 48, HIST_LEN = 9, K = 8, DIM = 16, N_THREADS = 4, ROUNDS = 3 };
 
-static void expect_ok(bndl_status st) {
-  if (st != BNDL_OK)
-    fail_msg("status %d: %s", (int)st, bndl_last_error_message());
-}
-
 static uint64_t rng_next(uint64_t *s) {
   *s ^= *s << 13;
   *s ^= *s >> 7;
@@ -43,13 +38,13 @@ static bndl_dataset *make_dataset(bndl_context *ctx) {
     items[i] = i < N_GEN_ITEMS ? i : (int64_t)(rng_next(&s) % N_GEN_ITEMS);
   }
   bndl_dataset *ds = NULL;
-  expect_ok(bndl_dataset_create(ctx, &ds));
+  test_expect_ok(bndl_dataset_create(ctx, &ds));
   bndl_event_columns c = BNDL_EVENT_COLUMNS_INIT;
   c.count = CAP;
   c.user_ids = users;
   c.item_ids = items;
-  expect_ok(bndl_dataset_add_events(ds, &c));
-  expect_ok(bndl_dataset_finalize(ds));
+  test_expect_ok(bndl_dataset_add_events(ds, &c));
+  test_expect_ok(bndl_dataset_finalize(ds));
   return ds;
 }
 
@@ -109,15 +104,15 @@ static void run(const char *kind) {
   bndl_context *ctx = test_context(NULL, 2);
   bndl_dataset *ds = make_dataset(ctx);
   bndl_config *cfg = NULL;
-  expect_ok(bndl_config_create(&cfg));
-  expect_ok(bndl_config_set_string(cfg, BNDL_KEY_MODEL_KIND, kind));
-  expect_ok(bndl_config_set_int(cfg, BNDL_KEY_MODEL_DIM, DIM));
-  expect_ok(bndl_config_set_int(cfg, BNDL_KEY_MODEL_HEADS, 2));
-  expect_ok(bndl_config_set_int(cfg, BNDL_KEY_MODEL_MAX_LEN, 6));
-  expect_ok(bndl_config_set_int(cfg, BNDL_KEY_MODEL_EVENT_TYPES, 1));
-  expect_ok(bndl_config_set_int(cfg, BNDL_KEY_MODEL_ITEM_FEATURES, 1));
+  test_expect_ok(bndl_config_create(&cfg));
+  test_expect_ok(bndl_config_set_string(cfg, BNDL_KEY_MODEL_KIND, kind));
+  test_expect_ok(bndl_config_set_int(cfg, BNDL_KEY_MODEL_DIM, DIM));
+  test_expect_ok(bndl_config_set_int(cfg, BNDL_KEY_MODEL_HEADS, 2));
+  test_expect_ok(bndl_config_set_int(cfg, BNDL_KEY_MODEL_MAX_LEN, 6));
+  test_expect_ok(bndl_config_set_int(cfg, BNDL_KEY_MODEL_EVENT_TYPES, 1));
+  test_expect_ok(bndl_config_set_int(cfg, BNDL_KEY_MODEL_ITEM_FEATURES, 1));
   bndl_model *m = NULL;
-  expect_ok(bndl_model_create(ds, cfg, &m));
+  test_expect_ok(bndl_model_create(ds, cfg, &m));
   bndl_config_free(cfg);
   bndl_dataset_free(ds); /* the model needs none of it */
   int64_t n_items = bndl_model_num_items(m);
@@ -135,8 +130,8 @@ static void run(const char *kind) {
   }
   /* the single-threaded answers */
   for (int h = 0; h < N_HIST; h++)
-    expect_ok(answer_one(sh, h, &sh->ref));
-  expect_ok(bndl_model_encode_batch(m, N_HIST, sh->offsets, sh->items, sh->types, &sh->ref.batch[0][0],
+    test_expect_ok(answer_one(sh, h, &sh->ref));
+  test_expect_ok(bndl_model_encode_batch(m, N_HIST, sh->offsets, sh->items, sh->types, &sh->ref.batch[0][0],
                                     N_HIST * DIM));
 
   job *jobs = calloc(N_THREADS, sizeof *jobs);
@@ -149,7 +144,7 @@ static void run(const char *kind) {
   for (int i = 0; i < N_THREADS; i++)
     assert_int_equal(pthread_join(th[i], NULL), 0);
   for (int i = 0; i < N_THREADS; i++) {
-    expect_ok(jobs[i].st);
+    test_expect_ok(jobs[i].st);
     assert_int_equal(jobs[i].mismatches, 0);
   }
   print_message("%s: %d threads x %d rounds of %d encodes, recommends and one batch: identical\n", kind, N_THREADS,

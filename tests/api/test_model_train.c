@@ -33,18 +33,6 @@
 
 enum { N_USERS = 120, N_ITEMS = 30, LEN = 12 };
 
-static void expect_ok(bndl_status st) {
-  if (st != BNDL_OK)
-    fail_msg("status %d: %s", (int)st, bndl_last_error_message());
-}
-
-static void expect_error(bndl_status st, bndl_status want, const char *needle) {
-  if (st != want)
-    fail_msg("status %d (want %d): %s", (int)st, (int)want, st ? bndl_last_error_message() : "");
-  if (needle != NULL && strstr(bndl_last_error_message(), needle) == NULL)
-    fail_msg("message '%s' lacks '%s'", bndl_last_error_message(), needle);
-}
-
 /* Ring walks as events: user u starts at (7u + 3) % n_items. */
 static bndl_dataset *ring_dataset(bndl_context *ctx, int n_items, int with_views) {
   static char names[N_USERS * LEN][16], users[N_USERS * LEN][16];
@@ -68,27 +56,27 @@ static bndl_dataset *ring_dataset(bndl_context *ctx, int n_items, int with_views
   ev.timestamps = times;
   ev.event_types = types;
   bndl_dataset *ds;
-  expect_ok(bndl_dataset_create(ctx, &ds));
-  expect_ok(bndl_dataset_add_events(ds, &ev));
-  expect_ok(bndl_dataset_finalize(ds));
+  test_expect_ok(bndl_dataset_create(ctx, &ds));
+  test_expect_ok(bndl_dataset_add_events(ds, &ev));
+  test_expect_ok(bndl_dataset_finalize(ds));
   return ds;
 }
 
 static bndl_config *small_config(const char *kind) {
   bndl_config *cfg;
-  expect_ok(bndl_config_create(&cfg));
-  expect_ok(bndl_config_set(cfg, "model.kind", kind));
-  expect_ok(bndl_config_set(cfg, "model.dim", "16"));
-  expect_ok(bndl_config_set(cfg, "model.layers", "1"));
-  expect_ok(bndl_config_set(cfg, "model.max_len", "8"));
-  expect_ok(bndl_config_set(cfg, "model.dropout", "0"));
-  expect_ok(bndl_config_set(cfg, "model.attn_dropout", "0"));
-  expect_ok(bndl_config_set(cfg, "train.epochs", "40"));
-  expect_ok(bndl_config_set(cfg, "train.batch_size", "32"));
-  expect_ok(bndl_config_set(cfg, "train.lr", "0.01"));
-  expect_ok(bndl_config_set(cfg, "train.patience", "0"));
-  expect_ok(bndl_config_set(cfg, "train.loss", "sampled_softmax"));
-  expect_ok(bndl_config_set(cfg, "train.negatives", "16"));
+  test_expect_ok(bndl_config_create(&cfg));
+  test_expect_ok(bndl_config_set(cfg, "model.kind", kind));
+  test_expect_ok(bndl_config_set(cfg, "model.dim", "16"));
+  test_expect_ok(bndl_config_set(cfg, "model.layers", "1"));
+  test_expect_ok(bndl_config_set(cfg, "model.max_len", "8"));
+  test_expect_ok(bndl_config_set(cfg, "model.dropout", "0"));
+  test_expect_ok(bndl_config_set(cfg, "model.attn_dropout", "0"));
+  test_expect_ok(bndl_config_set(cfg, "train.epochs", "40"));
+  test_expect_ok(bndl_config_set(cfg, "train.batch_size", "32"));
+  test_expect_ok(bndl_config_set(cfg, "train.lr", "0.01"));
+  test_expect_ok(bndl_config_set(cfg, "train.patience", "0"));
+  test_expect_ok(bndl_config_set(cfg, "train.loss", "sampled_softmax"));
+  test_expect_ok(bndl_config_set(cfg, "train.negatives", "16"));
   return cfg;
 }
 
@@ -118,13 +106,13 @@ static double next_item_accuracy(const bndl_model *m, const bndl_dataset *ds) {
       char id[16];
       int64_t idx;
       snprintf(id, sizeof id, "sku-%d", (s + t) % N_ITEMS);
-      expect_ok(bndl_dataset_find(ds, BNDL_ENTITY_ITEM, id, &idx));
+      test_expect_ok(bndl_dataset_find(ds, BNDL_ENTITY_ITEM, id, &idx));
       hist[t] = (int32_t)idx;
     }
     int64_t n_out = 0;
-    expect_ok(bndl_model_recommend(m, hist, NULL, 4, NULL, 0, 1, 1, &top, NULL, &n_out));
+    test_expect_ok(bndl_model_recommend(m, hist, NULL, 4, NULL, 0, 1, 1, &top, NULL, &n_out));
     const char *id;
-    expect_ok(bndl_model_item_id(m, top, &id, NULL));
+    test_expect_ok(bndl_model_item_id(m, top, &id, NULL));
     char want[16];
     snprintf(want, sizeof want, "sku-%d", (s + 4) % N_ITEMS);
     right += strcmp(id, want) == 0;
@@ -136,19 +124,19 @@ static void learns_the_ring(const char *kind) {
   bndl_context *ctx = test_context(NULL, 2);
   bndl_dataset *ds = ring_dataset(ctx, N_ITEMS, 0), *train, *valid, *test;
   bndl_config *split;
-  expect_ok(bndl_config_create(&split));
-  expect_ok(bndl_config_set(split, "split.with_valid", "1"));
-  expect_ok(bndl_dataset_split(ds, split, &train, &valid, &test));
+  test_expect_ok(bndl_config_create(&split));
+  test_expect_ok(bndl_config_set(split, "split.with_valid", "1"));
+  test_expect_ok(bndl_dataset_split(ds, split, &train, &valid, &test));
   bndl_config *cfg = small_config(kind);
   bndl_model *m;
-  expect_ok(bndl_model_create(ds, cfg, &m));
+  test_expect_ok(bndl_model_create(ds, cfg, &m));
   bndl_train_summary before = BNDL_TRAIN_SUMMARY_INIT;
-  expect_ok(bndl_model_train_summary(m, &before));
+  test_expect_ok(bndl_model_train_summary(m, &before));
   assert_int_equal(before.epochs, 0);
   double untrained = next_item_accuracy(m, ds);
 
   progress_log log = {.ordered = 1};
-  expect_ok(bndl_model_train(m, train, valid, cfg, on_progress, &log));
+  test_expect_ok(bndl_model_train(m, train, valid, cfg, on_progress, &log));
   assert_int_equal(log.calls, 40);
   assert_true(log.ordered);
   assert_true(isfinite(log.last_metric)); /* validated every epoch */
@@ -157,17 +145,17 @@ static void learns_the_ring(const char *kind) {
   assert_true(acc >= 0.9);
 
   bndl_train_summary sum = BNDL_TRAIN_SUMMARY_INIT;
-  expect_ok(bndl_model_train_summary(m, &sum));
+  test_expect_ok(bndl_model_train_summary(m, &sum));
   assert_int_equal(sum.epochs, 40);
   assert_true(sum.steps >= 40);
   assert_true(sum.best_epoch >= 1 && sum.best_epoch <= 40);
   assert_true(sum.best_metric > 0.5);
   bndl_buffer *bytes;
-  expect_ok(bndl_model_save_buffer(m, &bytes));
+  test_expect_ok(bndl_model_save_buffer(m, &bytes));
   bndl_model *back;
-  expect_ok(bndl_model_load_buffer(ctx, bndl_buffer_data(bytes), bndl_buffer_size(bytes), &back));
+  test_expect_ok(bndl_model_load_buffer(ctx, bndl_buffer_data(bytes), bndl_buffer_size(bytes), &back));
   bndl_train_summary sum2 = BNDL_TRAIN_SUMMARY_INIT;
-  expect_ok(bndl_model_train_summary(back, &sum2));
+  test_expect_ok(bndl_model_train_summary(back, &sum2));
   assert_int_equal(sum2.epochs, sum.epochs);
   assert_int_equal(sum2.best_epoch, sum.best_epoch);
   assert_true(sum2.best_metric == sum.best_metric);
@@ -198,17 +186,17 @@ static void lstm_learns_the_ring(void **state) {
 /* The model bytes after training with n_threads threads. */
 static bndl_buffer *trained_bytes(int n_threads) {
   bndl_context *ctx = test_context(NULL, n_threads);
-  expect_ok(bndl_context_set_seed(ctx, 99));
+  test_expect_ok(bndl_context_set_seed(ctx, 99));
   bndl_dataset *ds = ring_dataset(ctx, N_ITEMS, 1);
   bndl_config *cfg = small_config("transformer");
-  expect_ok(bndl_config_set(cfg, "train.epochs", "3"));
-  expect_ok(bndl_config_set(cfg, "model.event_types", "1"));
-  expect_ok(bndl_config_set(cfg, "model.dropout", "0.2"));
+  test_expect_ok(bndl_config_set(cfg, "train.epochs", "3"));
+  test_expect_ok(bndl_config_set(cfg, "model.event_types", "1"));
+  test_expect_ok(bndl_config_set(cfg, "model.dropout", "0.2"));
   bndl_model *m;
   bndl_buffer *bytes;
-  expect_ok(bndl_model_create(ds, cfg, &m));
-  expect_ok(bndl_model_train(m, ds, NULL, cfg, NULL, NULL)); /* leave-last-out inside ds */
-  expect_ok(bndl_model_save_buffer(m, &bytes));
+  test_expect_ok(bndl_model_create(ds, cfg, &m));
+  test_expect_ok(bndl_model_train(m, ds, NULL, cfg, NULL, NULL)); /* leave-last-out inside ds */
+  test_expect_ok(bndl_model_save_buffer(m, &bytes));
   bndl_model_free(m);
   bndl_config_free(cfg);
   bndl_dataset_free(ds);
@@ -233,17 +221,17 @@ static void progress_cancels(void **state) {
   bndl_dataset *ds = ring_dataset(ctx, N_ITEMS, 0);
   bndl_config *cfg = small_config("lstm");
   bndl_model *m;
-  expect_ok(bndl_model_create(ds, cfg, &m));
+  test_expect_ok(bndl_model_create(ds, cfg, &m));
   progress_log log = {.ordered = 1, .cancel_at = 2};
-  expect_error(bndl_model_train(m, ds, NULL, cfg, on_progress, &log), BNDL_ERR_CANCELLED, "bndl_model_train");
+  test_expect_error(bndl_model_train(m, ds, NULL, cfg, on_progress, &log), BNDL_ERR_CANCELLED, "bndl_model_train");
   assert_int_equal(log.calls, 2);
   bndl_train_summary sum = BNDL_TRAIN_SUMMARY_INIT;
-  expect_ok(bndl_model_train_summary(m, &sum));
+  test_expect_ok(bndl_model_train_summary(m, &sum));
   assert_int_equal(sum.epochs, 2);
   /* training can go on from there */
-  expect_ok(bndl_config_set(cfg, "train.epochs", "1"));
-  expect_ok(bndl_model_train(m, ds, NULL, cfg, NULL, NULL));
-  expect_ok(bndl_model_train_summary(m, &sum));
+  test_expect_ok(bndl_config_set(cfg, "train.epochs", "1"));
+  test_expect_ok(bndl_model_train(m, ds, NULL, cfg, NULL, NULL));
+  test_expect_ok(bndl_model_train_summary(m, &sum));
   assert_int_equal(sum.epochs, 3);
   bndl_model_free(m);
   bndl_config_free(cfg);
@@ -256,23 +244,23 @@ static void bad_inputs(void **state) {
   bndl_context *ctx = test_context(NULL, 1);
   bndl_dataset *ds = ring_dataset(ctx, N_ITEMS, 0), *other = ring_dataset(ctx, N_ITEMS - 1, 0);
   bndl_dataset *other_train, *other_test, *open;
-  expect_ok(bndl_dataset_split(other, NULL, &other_train, NULL, &other_test));
-  expect_ok(bndl_dataset_create(ctx, &open));
+  test_expect_ok(bndl_dataset_split(other, NULL, &other_train, NULL, &other_test));
+  test_expect_ok(bndl_dataset_create(ctx, &open));
   bndl_config *cfg = small_config("transformer");
-  expect_ok(bndl_config_set(cfg, "train.epochs", "1"));
+  test_expect_ok(bndl_config_set(cfg, "train.epochs", "1"));
   bndl_model *m;
-  expect_ok(bndl_model_create(ds, cfg, &m));
-  expect_error(bndl_model_train(m, other, NULL, cfg, NULL, NULL), BNDL_ERR_INVALID_ARGUMENT, "items");
-  expect_error(bndl_model_train(m, ds, other_test, cfg, NULL, NULL), BNDL_ERR_INVALID_ARGUMENT, "valid");
-  expect_error(bndl_model_train(m, open, NULL, cfg, NULL, NULL), BNDL_ERR_STATE, "finalize");
-  expect_error(bndl_model_train(NULL, ds, NULL, cfg, NULL, NULL), BNDL_ERR_INVALID_ARGUMENT, "bndl_model_train");
-  expect_error(bndl_model_train(m, (bndl_dataset *)cfg, NULL, cfg, NULL, NULL), BNDL_ERR_INVALID_ARGUMENT, NULL);
+  test_expect_ok(bndl_model_create(ds, cfg, &m));
+  test_expect_error(bndl_model_train(m, other, NULL, cfg, NULL, NULL), BNDL_ERR_INVALID_ARGUMENT, "items");
+  test_expect_error(bndl_model_train(m, ds, other_test, cfg, NULL, NULL), BNDL_ERR_INVALID_ARGUMENT, "valid");
+  test_expect_error(bndl_model_train(m, open, NULL, cfg, NULL, NULL), BNDL_ERR_STATE, "finalize");
+  test_expect_error(bndl_model_train(NULL, ds, NULL, cfg, NULL, NULL), BNDL_ERR_INVALID_ARGUMENT, "bndl_model_train");
+  test_expect_error(bndl_model_train(m, (bndl_dataset *)cfg, NULL, cfg, NULL, NULL), BNDL_ERR_INVALID_ARGUMENT, NULL);
   bndl_train_summary small = BNDL_TRAIN_SUMMARY_INIT;
   small.struct_size = 8;
-  expect_error(bndl_model_train_summary(m, &small), BNDL_ERR_INVALID_ARGUMENT, "struct_size");
-  expect_error(bndl_model_train_summary(m, NULL), BNDL_ERR_INVALID_ARGUMENT, NULL);
+  test_expect_error(bndl_model_train_summary(m, &small), BNDL_ERR_INVALID_ARGUMENT, "struct_size");
+  test_expect_error(bndl_model_train_summary(m, NULL), BNDL_ERR_INVALID_ARGUMENT, NULL);
   bndl_train_summary sum = BNDL_TRAIN_SUMMARY_INIT;
-  expect_ok(bndl_model_train_summary(m, &sum));
+  test_expect_ok(bndl_model_train_summary(m, &sum));
   assert_int_equal(sum.epochs, 0); /* nothing ran */
   bndl_model_free(m);
   bndl_config_free(cfg);

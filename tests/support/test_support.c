@@ -142,6 +142,18 @@ void test_tmp_cleanup(void) {
   n_tmp = 0;
 }
 
+void test_expect_ok(bndl_status st) {
+  if (st != BNDL_OK)
+    fail_msg("status %d (%s): %s", (int)st, bndl_status_str(st), bndl_last_error_message());
+}
+
+void test_expect_error(bndl_status st, bndl_status want, const char *needle) {
+  if (st != want)
+    fail_msg("status %d (want %d): %s", (int)st, (int)want, st ? bndl_last_error_message() : "");
+  if (needle != NULL && strstr(bndl_last_error_message(), needle) == NULL)
+    fail_msg("message '%s' lacks '%s'", bndl_last_error_message(), needle);
+}
+
 void test_assert_error_contains(const char *fragment) {
   const char *msg = bndl_last_error_message();
   if (strstr(msg, fragment) == NULL)

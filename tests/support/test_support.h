@@ -40,6 +40,11 @@ const char *test_shared_path(const char *relative);
 char *test_write_tmp(const char *suffix, const void *data, size_t len);
 void test_tmp_cleanup(void);
 
+/* Fails the test with the status and the library's message unless st is BNDL_OK. */
+void test_expect_ok(bndl_status st);
+/* Fails unless st is `want` and, when needle is not NULL, the thread's last error message
+ * contains it. */
+void test_expect_error(bndl_status st, bndl_status want, const char *needle);
 /* Asserts that the thread's last error message contains every given fragment. */
 void test_assert_error_contains(const char *fragment);
 

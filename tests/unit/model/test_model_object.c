@@ -40,11 +40,6 @@
 
 enum { N_ITEMS = 37, N_FEAT = 5 };
 
-static void expect_ok(bndl_status st) {
-  if (st != BNDL_OK)
-    fail_msg("status %d: %s", (int)st, bndl_error_message());
-}
-
 static uint64_t rng_next(uint64_t *s) {
   *s ^= *s << 13;
   *s ^= *s >> 7;
@@ -73,12 +68,12 @@ static bndl_nn_encoder_config arch_of(bndl_nn_encoder_kind kind) {
 static bndl_model *make_model(bndl_context *ctx, bndl_nn_encoder_kind kind) {
   bndl_nn_encoder_config a = arch_of(kind);
   bndl_model *m = NULL;
-  expect_ok(bndl_model_new(ctx, &a, 11, &m));
+  test_expect_ok(bndl_model_new(ctx, &a, 11, &m));
   for (int j = 0; j < N_ITEMS; j++) {
     char id[32];
     int len = snprintf(id, sizeof id, "item-%d", j);
     int32_t idx;
-    expect_ok(bndl_id_map_intern(&m->item_ids, id, (size_t)len, &idx, NULL));
+    test_expect_ok(bndl_id_map_intern(&m->item_ids, id, (size_t)len, &idx, NULL));
     assert_int_equal(idx, j);
   }
   uint64_t s = 5;
@@ -92,7 +87,7 @@ static bndl_model *make_model(bndl_context *ctx, bndl_nn_encoder_kind kind) {
 static void test_encode_is_encoder_last_row(void **state) {
   (void)state;
   bndl_context *ctx = test_context(NULL, 2);
-  expect_ok(bndl_runtime_select(ctx, "ref"));
+  test_expect_ok(bndl_runtime_select(ctx, "ref"));
   for (int k = 0; k < 2; k++) {
     bndl_nn_encoder_kind kind = k ? BNDL_NN_ENCODER_LSTM : BNDL_NN_ENCODER_SASREC;
     bndl_model *m = make_model(ctx, kind);
@@ -106,7 +101,7 @@ static void test_encode_is_encoder_last_row(void **state) {
       }
       int64_t off[2] = {0, n};
       float got[12];
-      expect_ok(bndl_model_encode_rows(m, 1, off, items, types, got));
+      test_expect_ok(bndl_model_encode_rows(m, 1, off, items, types, got));
       /* the batch by hand: left padded to max_len, the most recent max_len items */
       int64_t keep = n < T ? n : T;
       int32_t bi[7], bt[7];
@@ -120,14 +115,14 @@ static void test_encode_is_encoder_last_row(void **state) {
       bndl_nn nn = {.ctx = ctx, .params = &m->params, .arena = &arena, .training = 0};
       bndl_nn_batch b = {.batch = 1, .len = T, .items = bi, .types = bt, .item_features = m->item_features};
       float y[7 * 12];
-      expect_ok(bndl_nn_encoder_forward(&nn, &m->enc, &b, y, NULL));
+      test_expect_ok(bndl_nn_encoder_forward(&nn, &m->enc, &b, y, NULL));
       assert_memory_equal(got, y + (T - 1) * dim, (size_t)dim * sizeof(float));
       if (kind == BNDL_NN_ENCODER_LSTM) {
         /* unpadded: the same state */
         b.len = keep;
         b.items = bi + (T - keep);
         b.types = bt + (T - keep);
-        expect_ok(bndl_nn_encoder_forward(&nn, &m->enc, &b, y, NULL));
+        test_expect_ok(bndl_nn_encoder_forward(&nn, &m->enc, &b, y, NULL));
         assert_memory_equal(got, y + (keep - 1) * dim, (size_t)dim * sizeof(float));
       }
       bndl_nn_arena_free(&arena);
@@ -151,12 +146,12 @@ static void test_no_allocation_after_first_call(void **state) {
     int32_t items[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9}, out[10];
     float u[12], sc[10];
     int64_t off[2] = {0, 9}, got;
-    expect_ok(bndl_model_encode_rows(m, 1, off, items, NULL, u));
-    expect_ok(bndl_model_top_items(m, items, NULL, 9, NULL, 0, 1, 10, out, sc, &got));
+    test_expect_ok(bndl_model_encode_rows(m, 1, off, items, NULL, u));
+    test_expect_ok(bndl_model_top_items(m, items, NULL, 9, NULL, 0, 1, 10, out, sc, &got));
     int64_t before = t.n_allocs;
     for (int r = 0; r < 5; r++) {
-      expect_ok(bndl_model_encode_rows(m, 1, off, items, NULL, u));
-      expect_ok(bndl_model_top_items(m, items, NULL, 9, NULL, 0, 1, 10, out, sc, &got));
+      test_expect_ok(bndl_model_encode_rows(m, 1, off, items, NULL, u));
+      test_expect_ok(bndl_model_top_items(m, items, NULL, 9, NULL, 0, 1, 10, out, sc, &got));
     }
     assert_int_equal(t.n_allocs, before);
     assert_int_equal(got, 10);
@@ -209,7 +204,7 @@ static void sections_of(const char *data, size_t len, sections *out) {
   static const bndl_secfile_kind k = {BNDL_MODEL_MAGIC, BNDL_MODEL_FORMAT_MAJOR, BNDL_MODEL_FORMAT_MINOR,
                                       "sequence model", 1};
   bndl_secfile f;
-  expect_ok(bndl_secfile_parse(&k, data, len, "good", &f));
+  test_expect_ok(bndl_secfile_parse(&k, data, len, "good", &f));
   memset(out, 0, sizeof *out);
   out->n = out->n_owned = f.n;
   for (int i = 0; i < f.n; i++) {
@@ -238,7 +233,7 @@ static bndl_status load_sections(bndl_context *ctx, const sections *ss, uint16_t
   const bndl_secfile_kind k = {BNDL_MODEL_MAGIC, major, minor, "sequence model", 0};
   char *data;
   size_t len;
-  expect_ok(bndl_secfile_encode(&ctx->alloc, &k, ss->s, ss->n, &data, &len));
+  test_expect_ok(bndl_secfile_encode(&ctx->alloc, &k, ss->s, ss->n, &data, &len));
   bndl_model *m = NULL;
   bndl_status st = bndl_model_decode_file(ctx, data, len, "edited", &m);
   bndl_free(&ctx->alloc, data);
@@ -337,13 +332,13 @@ static void test_reader_checks(void **state) {
   m->summary.best_metric = 0.25;
   char *good;
   size_t good_len;
-  expect_ok(bndl_model_encode_file(m, &good, &good_len));
+  test_expect_ok(bndl_model_encode_file(m, &good, &good_len));
   /* the re-assembled file itself loads */
   sections ss;
   sections_of(good, good_len, &ss);
-  expect_ok(load_sections(ctx, &ss, 1, 0));
+  test_expect_ok(load_sections(ctx, &ss, 1, 0));
   bndl_model *back = NULL;
-  expect_ok(bndl_model_decode_file(ctx, good, good_len, "good", &back));
+  test_expect_ok(bndl_model_decode_file(ctx, good, good_len, "good", &back));
   assert_int_equal(back->summary.epochs, 12);
   assert_true(back->summary.best_metric == 0.25);
   assert_memory_equal(back->item_features, m->item_features, sizeof(float) * N_ITEMS * N_FEAT);
@@ -392,7 +387,7 @@ static void test_reader_checks(void **state) {
   ss.s[ss.n++] = (bndl_secfile_section){BNDL_SECFILE_TAG('X', 'T', 'R', 'A'), extra, 8, 8};
   assert_int_equal(load_sections(ctx, &ss, 1, 0), BNDL_ERR_FORMAT);
   assert_non_null(strstr(bndl_error_message(), "unknown section XTRA"));
-  expect_ok(load_sections(ctx, &ss, 1, 1));
+  test_expect_ok(load_sections(ctx, &ss, 1, 1));
   assert_int_equal(load_sections(ctx, &ss, 2, 0), BNDL_ERR_VERSION);
   assert_non_null(strstr(bndl_error_message(), "format 2.0"));
   sections_free(&ss);
@@ -400,7 +395,7 @@ static void test_reader_checks(void **state) {
   /* the bound itself loads; a model past it (a diverged run) is not saved */
   sections_of(good, good_len, &ss);
   ((float *)section(&ss, BNDL_MSEC_PVAL))[40] = -1e6f;
-  expect_ok(load_sections(ctx, &ss, 1, 0));
+  test_expect_ok(load_sections(ctx, &ss, 1, 0));
   sections_free(&ss);
   char *bad_file = NULL;
   size_t bad_len = 0;
