@@ -110,6 +110,29 @@ typedef enum bndl_eltwise_kind {
   BNDL_ELT_LOG = 6
 } bndl_eltwise_kind;
 
+/* One unidirectional LSTM layer (nn.LSTM's cell and parameters, gates i, f, g, o) over
+ * `batch` sequences of `len` steps, every step real: the caller cuts padding away (the
+ * model layer runs groups of sequences that share their valid suffix, model/lstm.c).
+ * Time-major: x is len x batch x input, y len x batch x hidden (row t * batch + b),
+ * both contiguous. w_ih is 4H x input and w_hh 4H x H (nn.LSTM's weight_ih / weight_hh,
+ * row-major), b_ih and b_hh 4H. h0, c0 (batch x H) are the initial state, NULL = zero;
+ * h_out, c_out (batch x H) receive the state after the last step (NULL: not wanted).
+ * work: lstm_workspace's bytes, 64-byte aligned, so that a call allocates nothing;
+ * NULL: the provider allocates it for the call. weights_ready = 1 says that work
+ * already holds this layer's weights as the provider prepared them in an earlier call
+ * on the same work with the same input and hidden sizes and unchanged weights (a layer
+ * run as several calls prepares its weights once). No buffer may overlap another. */
+typedef struct bndl_lstm_desc {
+  int64_t len, batch, input, hidden;
+  const float *x;
+  const float *w_ih, *w_hh, *b_ih, *b_hh;
+  const float *h0, *c0;
+  float *y;
+  float *h_out, *c_out;
+  void *work;
+  int32_t weights_ready;
+} bndl_lstm_desc;
+
 /* ---- the provider vtable */
 typedef struct bndl_backend_ops {
   uint32_t struct_size;
@@ -144,6 +167,13 @@ typedef struct bndl_backend_ops {
    * such component by index on exact ties; when two components are equal in magnitude
    * up to rounding, providers may legitimately disagree on the sign). */
   bndl_status (*sym_eigen)(void *state, int64_t n, float *a, int64_t lda, int64_t k, float *values, float *vectors);
+  /* Optional fused layers: unlike the ops above, ref does not implement them and the
+   * runtime does not fall back; the caller asks bndl_runtime_provides first and
+   * composes the layer from the ops above where no provider has it. */
+  /* LSTM layer forward for inference (no state kept for backward). */
+  bndl_status (*lstm_forward)(void *state, const bndl_lstm_desc *d);
+  /* *bytes of work lstm_forward needs for d's sizes (pointers are not read). */
+  bndl_status (*lstm_workspace)(void *state, const bndl_lstm_desc *d, size_t *bytes);
 } bndl_backend_ops;
 
 /* Built-in providers (NULL when not compiled in). */

@@ -140,6 +140,12 @@ static bndl_status layer_forward(const bndl_nn *nn, const bndl_nn_lstm *l, int64
 
 bndl_status bndl_nn_lstm_forward(const bndl_nn *nn, const bndl_nn_lstm *l, int64_t batch, int64_t len, const float *x,
                                  const uint8_t *valid, float *y, bndl_nn_lstm_cache *cache) {
+  if (cache == NULL) {
+    int done = 0;
+    BNDL_TRY(bndl_nn_lstm_forward_fused(nn, l, batch, len, x, valid, y, &done));
+    if (done)
+      return BNDL_OK;
+  }
   bndl_nn_lstm_cache local;
   bndl_nn_lstm_cache *c = cache ? cache : &local;
   bndl_nn_mark m = bndl_nn_arena_mark(nn->arena);

@@ -20,6 +20,12 @@
  * cell derivatives in C from the kept activations, one GEMM per step for
  * dh_{t-1} = W_hh^T dG_t, then the weight gradients as per-step GEMMs accumulated in
  * step order and the input gradient as one batched GEMM.
+ *
+ * Inference (cache NULL) on a provider with a fused LSTM layer (onednn) runs that
+ * instead, on the valid suffixes (lstm_fused.c): outputs agree with the composed path
+ * within float rounding (the conformance suite and the PyTorch oracle check both), are
+ * the same for every thread count, but not bit-identical to the composed path.
+ * Training (cache given) composes on every provider.
  */
 #ifndef BNDL_MODEL_LSTM_H
 #define BNDL_MODEL_LSTM_H
@@ -62,6 +68,12 @@ bndl_status bndl_nn_lstm_build(bndl_nn_params *p, const char *name, int64_t inpu
  * layer's output (zero rows at padded steps). valid NULL: all valid. */
 bndl_status bndl_nn_lstm_forward(const bndl_nn *nn, const bndl_nn_lstm *l, int64_t batch, int64_t len, const float *x,
                                  const uint8_t *valid, float *y, bndl_nn_lstm_cache *cache);
+/* Inference forward (no cache) on the provider's fused LSTM layer (lstm_fused.c);
+ * *done = 0 when it does not apply (no fused layer on this context, holes in a
+ * sequence, dropout on) and the caller composes. bndl_nn_lstm_forward calls it when
+ * cache is NULL. */
+bndl_status bndl_nn_lstm_forward_fused(const bndl_nn *nn, const bndl_nn_lstm *l, int64_t batch, int64_t len,
+                                       const float *x, const uint8_t *valid, float *y, int *done);
 bndl_status bndl_nn_lstm_backward(const bndl_nn *nn, const bndl_nn_lstm *l, int64_t batch, int64_t len,
                                   const bndl_nn_lstm_cache *cache, const float *dy, float *dx);
 

@@ -27,7 +27,7 @@ static const provider_entry providers[] = {
     {"openblas", bndl_backend_openblas},
     {"ref", bndl_backend_ref},
 };
-enum { N_PROVIDERS = sizeof providers / sizeof providers[0], N_OPS = 10, REF = N_PROVIDERS - 1 };
+enum { N_PROVIDERS = sizeof providers / sizeof providers[0], N_OPS = 11, REF = N_PROVIDERS - 1 };
 
 /* Ops the selected provider leaves out run on the first provider in "auto" order that
  * has them (a LAPACK op with onednn selected runs on openblas when it is built), and on
@@ -202,6 +202,15 @@ static bndl_status provider_for(bndl_context *ctx, size_t slot_offset, int op_in
   return BNDL_OK;
 }
 
+int bndl_runtime_provides(bndl_context *ctx, size_t slot_offset) {
+  struct bndl_runtime *rt = ctx->runtime;
+  pthread_rwlock_rdlock(&rt->lock);
+  const bndl_backend_ops *p = providers[choose(rt, slot_offset)].get();
+  int has = p != NULL && has_slot(p, slot_offset);
+  pthread_rwlock_unlock(&rt->lock);
+  return has;
+}
+
 const char *bndl_runtime_op_provider(bndl_context *ctx, size_t slot_offset) {
   struct bndl_runtime *rt = ctx->runtime;
   pthread_rwlock_rdlock(&rt->lock);
@@ -264,4 +273,32 @@ bndl_status bndl_op_spd_inverse(bndl_context *ctx, int64_t n, float *a, int64_t 
 bndl_status bndl_op_sym_eigen(bndl_context *ctx, int64_t n, float *a, int64_t lda, int64_t k, float *values,
                               float *vectors) {
   DISPATCH(ctx, sym_eigen, 9, n, a, lda, k, values, vectors);
+}
+
+/* Optional fused layers: no ref version, so no fallback to ref; the caller composes
+ * the layer itself when bndl_runtime_provides says no. */
+static bndl_status lstm_dispatch(bndl_context *ctx, const bndl_lstm_desc *d, size_t *bytes) {
+  struct bndl_runtime *rt = ctx->runtime;
+  pthread_rwlock_rdlock(&rt->lock);
+  int i = choose(rt, offsetof(bndl_backend_ops, lstm_forward));
+  const bndl_backend_ops *ops = providers[i].get();
+  bndl_status st = BNDL_OK;
+  if (ops == NULL || ops->lstm_forward == NULL || ops->lstm_workspace == NULL)
+    st = bndl_fail(BNDL_ERR_UNSUPPORTED, "compute backend %s has no fused LSTM layer", providers[rt->selected].name);
+  else if (i != rt->selected) {
+    pthread_mutex_lock(&rt->open_lock);
+    st = open_provider(rt, i);
+    pthread_mutex_unlock(&rt->open_lock);
+  }
+  if (st == BNDL_OK)
+    st = bytes ? ops->lstm_workspace(rt->state[i], d, bytes) : ops->lstm_forward(rt->state[i], d);
+  pthread_rwlock_unlock(&rt->lock);
+  return st;
+}
+
+bndl_status bndl_op_lstm_forward(bndl_context *ctx, const bndl_lstm_desc *d) { return lstm_dispatch(ctx, d, NULL); }
+
+bndl_status bndl_op_lstm_workspace(bndl_context *ctx, const bndl_lstm_desc *d, size_t *bytes) {
+  *bytes = 0;
+  return lstm_dispatch(ctx, d, bytes);
 }

@@ -52,6 +52,16 @@ bndl_status bndl_op_spd_inverse(struct bndl_context *ctx, int64_t n, float *a, i
 bndl_status bndl_op_sym_eigen(struct bndl_context *ctx, int64_t n, float *a, int64_t lda, int64_t k, float *values,
                               float *vectors);
 
+/* Optional fused layers (backend.h): the provider in use, or one after it in "auto"
+ * order, runs them; with none, BNDL_ERR_UNSUPPORTED: ask bndl_runtime_provides first
+ * and compose the layer from the ops above instead (model/lstm.c). */
+bndl_status bndl_op_lstm_forward(struct bndl_context *ctx, const bndl_lstm_desc *d);
+bndl_status bndl_op_lstm_workspace(struct bndl_context *ctx, const bndl_lstm_desc *d, size_t *bytes);
+/* Whether some provider runs the op in vtable slot `slot_offset` (offsetof into
+ * bndl_backend_ops) on this context: always for the ops above, for the optional ones
+ * only where a provider has them. */
+int bndl_runtime_provides(struct bndl_context *ctx, size_t slot_offset);
+
 /* The host table of a context (for providers and tests). */
 const bndl_host *bndl_runtime_host(struct bndl_context *ctx);
 

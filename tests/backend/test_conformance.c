@@ -38,6 +38,14 @@
  *    residual as above, |v_i . v_j - delta_ij| <= 8 n u, the sign rule exactly; NaN and
  *    infinities refused; ref's tie order exactly, and ref on 1 and 2 threads bit for bit.
  *
+ *  - lstm_forward (optional; providers without it must say BNDL_ERR_UNSUPPORTED and
+ *    bndl_runtime_provides 0): against an LSTM in double here. A gate pre-activation is
+ *    a sum of in + H + 2 terms, so within 2 (in + H + 4) u S of the exact value (S its
+ *    sum of |terms|, from the double run); the activations and the cell and state
+ *    updates add a few u and pass earlier errors on with a factor of at most about 1
+ *    (|f| < 1, |o|, |tanh'| <= 1; W_hh h is part of S), so step t is held to
+ *    2 (t + 1) (in + H + 8) u max(1, S_max so far), to first order.
+ *
  * The worst |err| and err/tol of each op and provider are printed ("[conformance]").
  */
 #include <math.h>
@@ -1137,12 +1145,175 @@ static void test_sym_eigen_structured(void **state) {
   bndl_context_free(ref1);
 }
 
+/* ===================================================================== lstm */
+
+static double sigm(double v) { return 1.0 / (1.0 + exp(-v)); }
+
+/* nn.LSTM's cell in double over time-major x (len x batch x in) from (h0, c0) (NULL =
+ * zero); y (len x batch x H), the final h and c, and per step the largest |terms| sum
+ * of a pre-activation (smax[t], running maximum). */
+static void lstm_double(const bndl_lstm_desc *d, double *y, double *h, double *c, double *smax) {
+  int64_t in = d->input, hid = d->hidden, n = d->batch;
+  double *g = conf_malloc((size_t)(4 * hid) * sizeof *g), *nh = conf_malloc((size_t)(n * hid) * sizeof *nh);
+  for (int64_t i = 0; i < n * hid; i++) {
+    h[i] = d->h0 ? d->h0[i] : 0;
+    c[i] = d->c0 ? d->c0[i] : 0;
+  }
+  double run = 1;
+  for (int64_t t = 0; t < d->len; t++) {
+    for (int64_t b = 0; b < n; b++) {
+      const float *xt = d->x + (t * n + b) * in;
+      for (int64_t r = 0; r < 4 * hid; r++) {
+        double v = (double)d->b_ih[r] + d->b_hh[r], a = fabs((double)d->b_ih[r]) + fabs((double)d->b_hh[r]);
+        for (int64_t i = 0; i < in; i++) {
+          v += (double)d->w_ih[r * in + i] * xt[i];
+          a += fabs((double)d->w_ih[r * in + i] * xt[i]);
+        }
+        for (int64_t j = 0; j < hid; j++) {
+          v += (double)d->w_hh[r * hid + j] * h[b * hid + j];
+          a += fabs((double)d->w_hh[r * hid + j] * h[b * hid + j]);
+        }
+        g[r] = v;
+        run = a > run ? a : run;
+      }
+      for (int64_t j = 0; j < hid; j++) {
+        double gi = sigm(g[j]), gf = sigm(g[hid + j]), gg = tanh(g[2 * hid + j]), go = sigm(g[3 * hid + j]);
+        c[b * hid + j] = gf * c[b * hid + j] + gi * gg;
+        nh[b * hid + j] = go * tanh(c[b * hid + j]);
+        y[(t * n + b) * hid + j] = nh[b * hid + j];
+      }
+    }
+    memcpy(h, nh, (size_t)(n * hid) * sizeof *h);
+    smax[t] = run;
+  }
+  free(g);
+  free(nh);
+}
+
+typedef struct lstm_case {
+  int64_t len, batch, input, hidden;
+  int with_state;
+} lstm_case;
+
+static void lstm_run(const char *provider, bndl_context *ctx, const lstm_case *lc, conf_rng *r, conf_stats *st) {
+  int64_t in = lc->input, hid = lc->hidden, n = lc->batch, len = lc->len, g4 = 4 * hid;
+  size_t nx = (size_t)(len * n * in), ny = (size_t)(len * n * hid), ns = (size_t)(n * hid);
+  float *x = conf_malloc(nx * sizeof *x), *w_ih = conf_malloc((size_t)(g4 * in) * sizeof *x);
+  float *w_hh = conf_malloc((size_t)(g4 * hid) * sizeof *x), *b = conf_malloc((size_t)(2 * g4) * sizeof *x);
+  float *h0 = conf_malloc(ns * sizeof *x), *c0 = conf_malloc(ns * sizeof *x);
+  float *y = conf_malloc((ny + 1) * sizeof *x), *hout = conf_malloc((ns + 1) * sizeof *x);
+  float *cout = conf_malloc((ns + 1) * sizeof *x);
+  double bound = 1.0 / sqrt((double)hid); /* nn.LSTM's initialisation range */
+  conf_fill(r, x, nx, -1, 1);
+  conf_fill(r, w_ih, (size_t)(g4 * in), -bound, bound);
+  conf_fill(r, w_hh, (size_t)(g4 * hid), -bound, bound);
+  conf_fill(r, b, (size_t)(2 * g4), -bound, bound);
+  conf_fill(r, h0, ns, -0.9, 0.9);
+  conf_fill(r, c0, ns, -2, 2);
+  for (size_t i = 0; i <= ny; i++)
+    y[i] = SENTINEL;
+  for (size_t i = 0; i <= ns; i++)
+    hout[i] = cout[i] = SENTINEL;
+  bndl_lstm_desc d = {len, n, in, hid, x, w_ih, w_hh, b, b + g4, lc->with_state ? h0 : NULL,
+                      lc->with_state ? c0 : NULL, y, hout, cout, NULL, 0};
+  void *work = NULL;
+  if (conf_below(r, 2)) { /* the caller's workspace, or the provider's own */
+    size_t bytes = 0;
+    check_ok(bndl_op_lstm_workspace(ctx, &d, &bytes), "lstm_workspace", provider);
+    work = conf_malloc(bytes + 64);
+    d.work = (void *)(((uintptr_t)work + 63) & ~(uintptr_t)63);
+  }
+  check_ok(bndl_op_lstm_forward(ctx, &d), "lstm_forward", provider);
+  if (work != NULL) { /* again on the weights the first call prepared: the same bits */
+    float *y2 = conf_malloc((ny + 1) * sizeof *x);
+    d.y = y2;
+    d.weights_ready = 1;
+    d.h_out = d.c_out = NULL;
+    check_ok(bndl_op_lstm_forward(ctx, &d), "lstm_forward (weights ready)", provider);
+    if (!conf_same_bits(y, y2, ny))
+      fail_msg("lstm_forward on %s: another result with the weights prepared by the first call", provider);
+    free(y2);
+  }
+  free(work);
+  double *yr = conf_malloc((ny + 1) * sizeof *yr), *hr = conf_malloc((ns + 1) * sizeof *yr);
+  double *cr = conf_malloc((ns + 1) * sizeof *yr), *smax = conf_malloc((size_t)(len + 1) * sizeof *yr);
+  lstm_double(&d, yr, hr, cr, smax);
+  for (int64_t t = 0; t < len; t++)
+    for (size_t i = 0; i < (size_t)(n * hid); i++) {
+      size_t at = (size_t)(t * n * hid) + i;
+      double tol = 2.0 * (double)(t + 1) * (double)(in + hid + 8) * CONF_U * smax[t];
+      if (!conf_stats_add(st, y[at], yr[at], tol))
+        fail_msg("lstm_forward on %s: len %lld batch %lld in %lld H %lld: y[%lld][%zu] = %.9g, want %.9g, tol %.3g",
+                 provider, (long long)len, (long long)n, (long long)in, (long long)hid, (long long)t, i, y[at],
+                 yr[at], tol);
+      if (t == len - 1) {
+        if (!conf_stats_add(st, hout[i], hr[i], tol) || !conf_stats_add(st, cout[i], cr[i], 4 * tol))
+          fail_msg("lstm_forward on %s: final state [%zu]: h %.9g (want %.9g) c %.9g (want %.9g)", provider, i,
+                   hout[i], hr[i], cout[i], cr[i]);
+      }
+    }
+  if (y[ny] != SENTINEL || hout[ns] != SENTINEL || cout[ns] != SENTINEL)
+    fail_msg("lstm_forward on %s wrote past an output", provider);
+  st->cases++;
+  free(x);
+  free(w_ih);
+  free(w_hh);
+  free(b);
+  free(h0);
+  free(c0);
+  free(y);
+  free(hout);
+  free(cout);
+  free(yr);
+  free(hr);
+  free(cr);
+  free(smax);
+}
+
+static void test_lstm_forward(void **state) {
+  (void)state;
+  int scale = conf_scale();
+  lstm_case cases[] = {
+      {1, 1, 1, 1, 0},  {1, 1, 7, 5, 1},   {5, 1, 16, 8, 0},  {5, 1, 16, 8, 1},  {50, 1, 64, 64, 0},
+      {3, 7, 9, 33, 1}, {17, 3, 33, 7, 0}, {12, 64, 64, 64, 1}, {50, 64, 64, 64, 0},
+      {0, 3, 4, 4, 0}, /* empty: nothing written */
+  };
+  int n_cases = (int)(sizeof cases / sizeof cases[0]);
+  for (int p = 0; p < g_count; p++) {
+    bndl_context *ctx = g_ctx[p] ? g_ctx[p] : g_ref;
+    if (!bndl_runtime_provides(ctx, offsetof(bndl_backend_ops, lstm_forward))) {
+      float v = 0;
+      bndl_lstm_desc d = {1, 1, 1, 1, &v, &v, &v, &v, &v, NULL, NULL, &v, NULL, NULL, NULL, 0};
+      size_t bytes = 1;
+      assert_int_equal(bndl_op_lstm_forward(ctx, &d), BNDL_ERR_UNSUPPORTED);
+      assert_int_equal(bndl_op_lstm_workspace(ctx, &d, &bytes), BNDL_ERR_UNSUPPORTED);
+      assert_int_equal(bytes, 0);
+      printf("[conformance] lstm_forward     %-9s not provided (the model layer composes it)\n", g_names[p]);
+      continue;
+    }
+    conf_rng r = {41};
+    conf_stats st;
+    conf_stats_init(&st, "lstm_forward", g_names[p]);
+    for (int c = 0; c < n_cases; c++) {
+      if (scale < 2 && cases[c].len * cases[c].batch > 200)
+        continue;
+      lstm_run(g_names[p], ctx, &cases[c], &r, &st);
+    }
+    for (int c = 0; c < 4 + 4 * scale; c++) { /* random shapes */
+      lstm_case lc = {1 + conf_below(&r, 20), 1 + conf_below(&r, 9), 1 + conf_below(&r, 40), 1 + conf_below(&r, 40),
+                      (int)conf_below(&r, 2)};
+      lstm_run(g_names[p], ctx, &lc, &r, &st);
+    }
+    conf_stats_print(&st, "2 (t + 1) (in + H + 8) u max(1, S)");
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_gemm),       cmocka_unit_test(test_spmm),        cmocka_unit_test(test_row_norms),
       cmocka_unit_test(test_scale_rows), cmocka_unit_test(test_softmax),     cmocka_unit_test(test_eltwise),
       cmocka_unit_test(test_topk),       cmocka_unit_test(test_spd_inverse), cmocka_unit_test(test_sym_eigen),
-      cmocka_unit_test(test_sym_eigen_structured),
+      cmocka_unit_test(test_sym_eigen_structured), cmocka_unit_test(test_lstm_forward),
   };
   conf_filter();
   return cmocka_run_group_tests(tests, setup, teardown);

@@ -3,7 +3,7 @@
  * instance, status mapping, OpenMP pinning, and the primitive cache.
  *
  * Ops: gemm (dnnl_sgemm, onednn_gemm.c), softmax and eltwise forward/backward
- * (primitives, onednn_eltwise.c). row_norms and scale_rows, topk, spmm, spd_inverse and
+ * (primitives, onednn_eltwise.c), the LSTM layer forward (onednn_lstm.c). row_norms and scale_rows, topk, spmm, spd_inverse and
  * sym_eigen are left NULL: the runtime runs them on openblas when it is built, else on
  * ref. See onednn.h for the threading and concurrency rules.
  *
@@ -125,6 +125,8 @@ static const char *op_name(int32_t op) {
   case ONEDNN_ELTWISE_FWD: return "eltwise forward";
   case ONEDNN_ELTWISE_BWD: return "eltwise backward";
   case ONEDNN_SOFTMAX: return "softmax";
+  case ONEDNN_LSTM_FWD: return "lstm forward";
+  case ONEDNN_LSTM_WEIGHTS: return "lstm weights reorder";
   }
   return "primitive";
 }
@@ -244,6 +246,11 @@ void onednn_prim_put(onednn_state *s, onednn_prim *p) {
 }
 
 bndl_status onednn_prim_run(onednn_state *s, const onednn_prim *p, void *const ptr[ONEDNN_MAX_ARGS]) {
+  return onednn_prim_run_in(s, p, ptr, NULL);
+}
+
+bndl_status onednn_prim_run_in(onednn_state *s, const onednn_prim *p, void *const ptr[ONEDNN_MAX_ARGS],
+                               void *scratchpad) {
   dnnl_stream_t stream = NULL;
   dnnl_memory_t mem[ONEDNN_MAX_ARGS + 1] = {NULL};
   dnnl_exec_arg_t args[ONEDNN_MAX_ARGS + 1];
@@ -258,10 +265,12 @@ bndl_status onednn_prim_run(onednn_state *s, const onednn_prim *p, void *const p
     args[nargs].memory = mem[nargs];
   }
   if (st == BNDL_OK && p->scratch_bytes > 0) {
-    scratch = s->host->alloc(s->host->self, p->scratch_bytes);
-    st = scratch ? onednn_check(s, dnnl_memory_create(&mem[nargs], &p->scratch_md, s->engine, scratch),
-                                "dnnl_memory_create (scratchpad)")
-                 : BNDL_ERR_OUT_OF_MEMORY;
+    if (scratchpad == NULL)
+      scratch = s->host->alloc(s->host->self, p->scratch_bytes);
+    void *use = scratchpad ? scratchpad : scratch;
+    st = use ? onednn_check(s, dnnl_memory_create(&mem[nargs], &p->scratch_md, s->engine, use),
+                            "dnnl_memory_create (scratchpad)")
+             : BNDL_ERR_OUT_OF_MEMORY;
     args[nargs].arg = DNNL_ARG_SCRATCHPAD;
     args[nargs].memory = mem[nargs];
     nargs++;
@@ -354,6 +363,8 @@ static const bndl_backend_ops onednn_ops = {
     NULL, /* topk */
     NULL, /* spd_inverse */
     NULL, /* sym_eigen */
+    onednn_lstm_forward,
+    onednn_lstm_workspace,
 };
 
 const bndl_backend_ops *bndl_backend_onednn(void) { return &onednn_ops; }

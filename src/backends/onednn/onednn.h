@@ -28,10 +28,16 @@
 
 #include "backends/backend.h"
 
-enum { ONEDNN_CACHE_SLOTS = 32, ONEDNN_MAX_ARGS = 3 };
+enum { ONEDNN_CACHE_SLOTS = 192, ONEDNN_MAX_ARGS = 9 };
 
 /* What a cached primitive computes; compared bytewise (build keys with memset first). */
-typedef enum onednn_op { ONEDNN_ELTWISE_FWD = 1, ONEDNN_ELTWISE_BWD = 2, ONEDNN_SOFTMAX = 3 } onednn_op;
+typedef enum onednn_op {
+  ONEDNN_ELTWISE_FWD = 1,
+  ONEDNN_ELTWISE_BWD = 2,
+  ONEDNN_SOFTMAX = 3,
+  ONEDNN_LSTM_FWD = 4,
+  ONEDNN_LSTM_WEIGHTS = 5 /* reorder of nn.LSTM weights to the primitive's format */
+} onednn_op;
 
 typedef struct onednn_key {
   int32_t op;        /* onednn_op */
@@ -82,6 +88,10 @@ bndl_status onednn_prim_get(onednn_state *s, const onednn_key *key, onednn_build
 void onednn_prim_put(onednn_state *s, onednn_prim *p);
 /* Executes p on its own stream with ptr[i] as argument p->arg[i]. */
 bndl_status onednn_prim_run(onednn_state *s, const onednn_prim *p, void *const ptr[ONEDNN_MAX_ARGS]);
+/* The same on the caller's scratchpad (p->scratch_bytes, 64-byte aligned; NULL: one is
+ * allocated for the execution). */
+bndl_status onednn_prim_run_in(onednn_state *s, const onednn_prim *p, void *const ptr[ONEDNN_MAX_ARGS],
+                               void *scratchpad);
 
 /* Splits [0, n_tasks) over the host pool, or runs it here when there is one task. */
 bndl_status onednn_parallel(onednn_state *s, int64_t n_tasks, bndl_host_task_fn fn, void *ud);
@@ -92,5 +102,7 @@ bndl_status onednn_softmax(void *state, int64_t rows, int64_t cols, const float 
 bndl_status onednn_eltwise(void *state, bndl_eltwise_kind kind, int64_t n, const float *x, float *y);
 bndl_status onednn_eltwise_backward(void *state, bndl_eltwise_kind kind, int64_t n, const float *x, const float *dy,
                                     float *dx);
+bndl_status onednn_lstm_forward(void *state, const bndl_lstm_desc *d);
+bndl_status onednn_lstm_workspace(void *state, const bndl_lstm_desc *d, size_t *bytes);
 
 #endif

@@ -131,6 +131,8 @@ static const bndl_backend_ops openblas_ops = {
     NULL, /* topk */
     openblas_spd_inverse,
     openblas_sym_eigen,
+    NULL, /* lstm_forward: composed by model/lstm.c */
+    NULL, /* lstm_workspace */
 };
 
 const bndl_backend_ops *bndl_backend_openblas(void) { return &openblas_ops; }

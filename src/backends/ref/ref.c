@@ -60,6 +60,8 @@ static const bndl_backend_ops ref_ops = {
     ref_topk,
     ref_spd_inverse,
     ref_sym_eigen,
+    NULL, /* lstm_forward: composed by model/lstm.c */
+    NULL, /* lstm_workspace */
 };
 
 const bndl_backend_ops *bndl_backend_ref(void) { return &ref_ops; }

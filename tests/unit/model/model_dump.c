@@ -22,7 +22,7 @@
  *   u16 name length, name ("<provider>/<run>/<kind>/<tensor>"), u8 dtype (0 f32, 1 i32,
  *   2 u8, 3 f64), u8 ndim, i64 dims[ndim], the data (little-endian, row-major).
  * Kinds: cfg (f64 scalars), in (inputs), param (values), grad, out (encoder output,
- * loss), mask (dropout keep flags, one per site).
+ * loss; states_infer: the inference forward's output, runs without dropout), mask (dropout keep flags, one per site).
  */
 #include <math.h>
 #include <stdio.h>
@@ -225,6 +225,18 @@ static void run(bndl_context *ctx, const char *provider, const run_spec *s) {
     put2("grad", t->name, DT_F32, t->rows, t->cols, bndl_nn_grad(&p, i));
   }
   put2("out", "states", DT_F32, ROWS, D, out);
+  if (s->dropout == 0.0f) {
+    /* inference (no cache, dropout off): on onednn the LSTM runs its fused layer
+     * (model/lstm_fused.c), so the oracle checks that path too */
+    static float inf[ROWS * D];
+    nn.training = 0;
+    if (s->lstm)
+      CHECK(bndl_nn_lstm_encoder_forward(&nn, &lm, &batch, inf, NULL));
+    else
+      CHECK(bndl_nn_sasrec_forward(&nn, &sm, &batch, inf, NULL));
+    nn.training = 1;
+    put2("out", "states_infer", DT_F32, ROWS, D, inf);
+  }
   int64_t one = 1;
   put("out", "loss", DT_F64, 1, &one, &loss);
   /* dropout masks, by site */

@@ -11,6 +11,13 @@
  *    model layer's own row loops);
  *  - dropout masks depend on (seed, step, site, row) only: the same on 1 and 3 threads,
  *    new for another step or site, the expected rate;
+ *  - the LSTM's inference forward (no cache): on a provider with a fused LSTM layer
+ *    (onednn) it runs that on groups of valid suffixes (model/lstm_fused.c); on every
+ *    provider it must agree with the composed training forward within a relative
+ *    2-norm of 1e-5 and the ref provider's within 1e-4, write exact zeros at padded
+ *    rows, and be bit-identical on 1 and 3 threads: B 1, T 1, odd H, 1-3 layers, no
+ *    padding, left padding in several groups (a fully padded sequence among them), and
+ *    holes (the composed path);
  *  - padding: a sequence's outputs do not depend on the other sequences of its batch,
  *    on the inputs at padded positions, or (LSTM) on how much left padding it has;
  *    attention and LSTM outputs at valid rows do not change when padded rows change.
@@ -326,6 +333,93 @@ static void test_padding_isolation(void **state) {
   bndl_context_free(ctx);
 }
 
+/* ---- the LSTM inference forward: fused where a provider has it, composed otherwise */
+
+typedef struct lstm_inf_case {
+  int64_t batch, len, input, hidden, layers;
+  int pattern; /* 0 all valid, 1 left padding in groups, 2 holes, 3 left padding + an empty sequence */
+} lstm_inf_case;
+
+static void lstm_valid(const lstm_inf_case *c, uint8_t *valid) {
+  for (int64_t b = 0; b < c->batch; b++) {
+    int64_t start = c->pattern == 0 ? 0 : (b * 7 % c->len) / 2 * 2; /* repeats: groups */
+    if (c->pattern == 3 && b == c->batch / 2)
+      start = c->len;
+    for (int64_t t = 0; t < c->len; t++)
+      valid[b * c->len + t] = (uint8_t)(t >= start);
+    if (c->pattern == 2 && c->len > 2 && b % 2 == 0)
+      valid[b * c->len + c->len - 2] = 0; /* a hole before the last step */
+  }
+}
+
+/* y: the inference forward on ctx (cache NULL); yc: the composed training forward (cache). */
+static void lstm_inf_run(bndl_context *ctx, const lstm_inf_case *c, const float *x, const uint8_t *valid, float *y,
+                         float *yc) {
+  mt_run r;
+  mt_run_init(&r, ctx);
+  bndl_nn_lstm l;
+  ok(bndl_nn_lstm_build(&r.params, "lstm", c->input, c->hidden, c->layers, 0.0f, 20, &l), "build");
+  mt_run_alloc(&r, 5);
+  r.nn.training = 0;
+  ok(bndl_nn_lstm_forward(&r.nn, &l, c->batch, c->len, x, valid, y, NULL), "lstm inference");
+  ok(bndl_nn_lstm_forward(&r.nn, &l, c->batch, c->len, x, valid, y, NULL), "lstm inference (again)");
+  if (yc) {
+    bndl_nn_lstm_cache cache;
+    ok(bndl_nn_lstm_forward(&r.nn, &l, c->batch, c->len, x, valid, yc, &cache), "lstm composed");
+  }
+  mt_run_free(&r);
+}
+
+static void test_lstm_inference_paths(void **state) {
+  (void)state;
+  static const lstm_inf_case cases[] = {
+      {1, 50, 64, 64, 1, 0}, {1, 50, 64, 64, 1, 1}, {1, 1, 5, 7, 1, 0},  {3, 1, 4, 9, 2, 0},
+      {7, 9, 5, 33, 2, 1},   {9, 12, 6, 5, 3, 3},   {6, 10, 4, 7, 2, 2}, {64, 50, 64, 64, 1, 1},
+  };
+  const char *names[8];
+  int n_prov = conf_providers(names, 8);
+  bndl_context *ref = conf_context("ref", 2);
+  for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+    const lstm_inf_case *c = &cases[k];
+    if (conf_scale() < 2 && c->batch * c->len > 200)
+      continue;
+    int64_t n_in = c->batch * c->len * c->input, n_out = c->batch * c->len * c->hidden;
+    float *x = conf_malloc((size_t)n_in * sizeof(float)), *yr = conf_malloc((size_t)n_out * sizeof(float));
+    float *y = conf_malloc((size_t)n_out * sizeof(float)), *yc = conf_malloc((size_t)n_out * sizeof(float));
+    float *y3 = conf_malloc((size_t)n_out * sizeof(float));
+    uint8_t *valid = conf_malloc((size_t)(c->batch * c->len));
+    mt_fill(17 + k, x, n_in, -1, 1);
+    lstm_valid(c, valid);
+    lstm_inf_run(ref, c, x, valid, yr, NULL);
+    for (int p = 0; p < n_prov; p++) {
+      bndl_context *c1 = conf_context(names[p], 1), *c3 = conf_context(names[p], 3);
+      lstm_inf_run(c1, c, x, valid, y, yc);
+      lstm_inf_run(c3, c, x, valid, y3, NULL);
+      double e_comp = rel2(y, yc, n_out), e_ref = rel2(y, yr, n_out);
+      printf("[lstm inference] %-8s B %3lld T %2lld in %2lld H %2lld layers %lld pattern %d: rel2 vs composed %.2e, "
+             "vs ref %.2e\n",
+             names[p], (long long)c->batch, (long long)c->len, (long long)c->input, (long long)c->hidden,
+             (long long)c->layers, c->pattern, e_comp, e_ref);
+      assert_true(e_comp <= 1e-5);
+      assert_true(e_ref <= 1e-4);
+      assert_true(conf_same_bits(y, y3, (size_t)n_out));
+      for (int64_t i = 0; i < c->batch * c->len; i++)
+        if (!valid[i])
+          for (int64_t j = 0; j < c->hidden; j++)
+            assert_true(y[i * c->hidden + j] == 0.0f);
+      bndl_context_free(c1);
+      bndl_context_free(c3);
+    }
+    free(x);
+    free(yr);
+    free(y);
+    free(yc);
+    free(y3);
+    free(valid);
+  }
+  bndl_context_free(ref);
+}
+
 int main(void) {
   conf_filter();
   const struct CMUnitTest tests[] = {
@@ -333,6 +427,7 @@ int main(void) {
       cmocka_unit_test(test_threads_bit_identical),
       cmocka_unit_test(test_dropout_masks),
       cmocka_unit_test(test_padding_isolation),
+      cmocka_unit_test(test_lstm_inference_paths),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

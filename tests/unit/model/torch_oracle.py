@@ -290,6 +290,7 @@ def run_torch(kinds, dtype):
     loss.backward()
     got = {"out/states": states.detach().reshape(-1, c["dim"]).double().numpy(),
            "out/loss": np.array([loss.item()])}
+    got["out/states_infer"] = got["out/states"]  # no dropout: inference gives the same
     for name in kinds["param"]:
         g = params[torch_name(name)].grad
         got["grad/" + name] = g.double().numpy().reshape(kinds["grad"][name].shape)
@@ -321,6 +322,8 @@ def main():
         ref64 = run_torch(kinds, torch.float64)
         ref32 = run_torch(kinds, torch.float32)
         lib = {"out/states": kinds["out"]["states"], "out/loss": kinds["out"]["loss"]}
+        if "states_infer" in kinds["out"]:
+            lib["out/states_infer"] = kinds["out"]["states_infer"]
         for name, arr in kinds["grad"].items():
             lib["grad/" + name] = arr
         for name in lib:
