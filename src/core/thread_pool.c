@@ -30,10 +30,19 @@ typedef struct pool_job {
   char *fail_message;
 } pool_job;
 
+typedef struct worker_arg {
+  struct bndl_pool *pool;
+  int32_t id;
+} worker_arg;
+
 struct bndl_pool {
   bndl_allocator alloc;
   int32_t n_threads; /* including the caller */
   pthread_t *threads;
+  /* Each worker's start argument, owned by the pool for its whole life: a worker that
+   * freed its own argument would do so at a moment of its choosing, and callers that
+   * count the allocator's live bytes (the OOM and memory-bound tests) would see it. */
+  worker_arg *args;
   int32_t n_started;
   pthread_mutex_t busy;  /* held by the thread that runs the current job */
   pthread_mutex_t mutex; /* guards everything below */
@@ -44,11 +53,6 @@ struct bndl_pool {
   int stop;
   pool_job *job;
 };
-
-typedef struct worker_arg {
-  bndl_pool *pool;
-  int32_t id;
-} worker_arg;
 
 int32_t bndl_hardware_threads(void) {
   /* The CPUs this process may run on (taskset, cgroup cpusets), not the machine's:
@@ -101,10 +105,9 @@ static void job_work(bndl_pool *p, pool_job *job, int32_t worker) {
 }
 
 static void *worker_main(void *argp) {
-  worker_arg *arg = argp;
+  const worker_arg *arg = argp;
   bndl_pool *p = arg->pool;
   int32_t id = arg->id;
-  p->alloc.free(p->alloc.user_data, arg);
   uint64_t seen = 0;
   pthread_mutex_lock(&p->mutex);
   for (;;) {
@@ -139,21 +142,17 @@ bndl_status bndl_pool_create(const bndl_allocator *a, int32_t n_threads, bndl_po
   bndl_status st = BNDL_OK;
   if (n_threads > 1) {
     p->threads = bndl_alloc_array(a, (size_t)n_threads - 1, sizeof(pthread_t));
-    if (p->threads == NULL) {
+    p->args = bndl_alloc_array(a, (size_t)n_threads - 1, sizeof(worker_arg));
+    if (p->threads == NULL || p->args == NULL) {
       st = BNDL_ERR_OUT_OF_MEMORY;
       goto fail;
     }
     for (int32_t i = 1; i < n_threads; i++) {
-      worker_arg *arg = bndl_alloc(a, sizeof *arg);
-      if (arg == NULL) {
-        st = BNDL_ERR_OUT_OF_MEMORY;
-        goto fail;
-      }
+      worker_arg *arg = &p->args[i - 1];
       arg->pool = p;
       arg->id = i;
       int rc = pthread_create(&p->threads[i - 1], NULL, worker_main, arg);
       if (rc != 0) {
-        bndl_free(a, arg);
         st = bndl_fail(BNDL_ERR_BACKEND, "pthread_create failed for worker %d of %d (error %d)", i,
                        n_threads, rc);
         goto fail;
@@ -183,6 +182,7 @@ void bndl_pool_destroy(bndl_pool *p) {
   pthread_mutex_destroy(&p->busy);
   bndl_allocator a = p->alloc;
   bndl_free(&a, p->threads);
+  bndl_free(&a, p->args);
   bndl_free(&a, p);
 }
 

@@ -838,8 +838,7 @@ static void test_out_of_memory(void **state) {
   gen *g = malloc(sizeof *g);
   bndl_dataset *ds = make_dataset(ctx, g);
   bndl_config *cfg = model_config(5, 4, 0.01);
-  /* One build first: the pool starts its workers on first use, and a worker frees its
-   * start argument whenever it gets to run, which would upset the block counts below. */
+  /* One build first, so nothing a context makes once, on first use, is counted below. */
   bndl_item_model *warm = NULL;
   test_expect_ok(bndl_item_model_ease(ds, cfg, &warm));
   bndl_item_model_free(warm);

@@ -1,9 +1,9 @@
 /*
  * test_support.c - counting/failing allocator, data paths, temporary files.
  *
- * The allocator is called from library worker threads too (a pool worker frees its
- * start argument, a failing task copies its message), so its counters are updated under
- * one lock; tests read them only after the threads are joined.
+ * The allocator is called from library worker threads too (tasks allocate scratch, a
+ * failing task copies its message), so its counters are updated under one lock; tests
+ * read them only after the threads are joined.
  */
 #define _DEFAULT_SOURCE 1 /* mkstemps */
 #include "test_support.h"
