@@ -113,8 +113,9 @@ const char *test_shared_path(const char *relative) {
   return NULL;
 }
 
-static char *tmp_paths[256];
-static int n_tmp;
+/* Every path handed out, so test_tmp_cleanup removes them all (grows as needed). */
+static char **tmp_paths;
+static int n_tmp, cap_tmp;
 
 char *test_write_tmp(const char *suffix, const void *data, size_t len) {
   char tmpl[512];
@@ -129,8 +130,15 @@ char *test_write_tmp(const char *suffix, const void *data, size_t len) {
   }
   close(fd);
   char *copy = strdup(tmpl);
-  if (n_tmp < 256)
-    tmp_paths[n_tmp++] = copy;
+  assert_non_null(copy);
+  if (n_tmp == cap_tmp) {
+    int cap = cap_tmp ? 2 * cap_tmp : 64;
+    char **more = realloc(tmp_paths, (size_t)cap * sizeof *more);
+    assert_non_null(more);
+    tmp_paths = more;
+    cap_tmp = cap;
+  }
+  tmp_paths[n_tmp++] = copy;
   return copy;
 }
 
@@ -139,7 +147,9 @@ void test_tmp_cleanup(void) {
     unlink(tmp_paths[i]);
     free(tmp_paths[i]);
   }
-  n_tmp = 0;
+  free(tmp_paths);
+  tmp_paths = NULL;
+  n_tmp = cap_tmp = 0;
 }
 
 void test_expect_ok(bndl_status st) {
