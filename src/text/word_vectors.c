@@ -78,7 +78,7 @@ void bndl_word_vectors_destroy(bndl_word_vectors *wv) {
   bndl_vocab_free(&wv->vocab);
   bndl_free(a, wv->counts);
   bndl_free(a, wv->vectors);
-  bndl_free(a, wv->inv_norm);
+  bndl_free(a, wv->norm);
   bndl_free(a, wv);
   if (ctx)
     bndl_context_release(ctx);
@@ -91,7 +91,7 @@ void bndl_word_vectors_compute_norms(bndl_word_vectors *wv) {
     double s = 0;
     for (int32_t i = 0; i < dim; i++)
       s += (double)v[i] * v[i];
-    wv->inv_norm[w] = s > 0 ? (float)(1.0 / sqrt(s)) : 0.0f;
+    wv->norm[w] = sqrt(s);
   }
 }
 
@@ -353,8 +353,8 @@ bndl_status bndl_word_vectors_build(bndl_context *ctx, const char *const *texts,
     goto done;
   }
   wv->vectors = bndl_alloc_array(a, cells, sizeof *wv->vectors);
-  wv->inv_norm = bndl_alloc_array(a, (size_t)wv->vocab.n, sizeof *wv->inv_norm);
-  if (wv->vectors == NULL || wv->inv_norm == NULL) {
+  wv->norm = bndl_alloc_array(a, (size_t)wv->vocab.n, sizeof *wv->norm);
+  if (wv->vectors == NULL || wv->norm == NULL) {
     st = BNDL_ERR_OUT_OF_MEMORY;
     goto done;
   }
@@ -450,7 +450,8 @@ void bndl_word_vectors_nearest_ids(const bndl_word_vectors *wv, int64_t id, int3
     double s = 0;
     for (int32_t i = 0; i < dim; i++)
       s += (double)q[i] * v[i];
-    float c = (float)(s * wv->inv_norm[id] * wv->inv_norm[w]);
+    double den = wv->norm[id] * wv->norm[w];
+    float c = den > 0 ? (float)(s / den) : 0.0f; /* a zero vector has cosine 0 */
     if (n == k && !(c > scores[n - 1]))
       continue;
     /* insert into the sorted list; equal scores keep the lower id first */

@@ -43,7 +43,7 @@ struct bndl_word_vectors {
   int64_t total;      /* corpus tokens kept (sum of counts) */
   int64_t n_texts;    /* training texts */
   float *vectors;     /* vocab.n x opt.dim */
-  float *inv_norm;    /* vocab.n: 1 / ||vector|| (0 for a zero vector) */
+  double *norm;       /* vocab.n: ||vector|| (in double: a file's tiny vectors stay finite) */
   /* how long training took (wall seconds; 0 after a load): learning the Chinese
    * dictionary, tokenizing and counting, skip-gram */
   double seconds_dictionary, seconds_corpus, seconds_skipgram;

@@ -204,8 +204,8 @@ bndl_status bndl_word_vectors_decode(struct bndl_context *ctx, const void *data,
   int64_t *off = bndl_alloc_array(a, (size_t)n + 1, sizeof *off);
   wv->counts = bndl_alloc_array(a, (size_t)n, sizeof *wv->counts);
   wv->vectors = bndl_alloc_array(a, cells, sizeof *wv->vectors);
-  wv->inv_norm = bndl_alloc_array(a, (size_t)n, sizeof *wv->inv_norm);
-  if (!off || !wv->counts || !wv->vectors || !wv->inv_norm) {
+  wv->norm = bndl_alloc_array(a, (size_t)n, sizeof *wv->norm);
+  if (!off || !wv->counts || !wv->vectors || !wv->norm) {
     st = BNDL_ERR_OUT_OF_MEMORY;
     goto done;
   }
