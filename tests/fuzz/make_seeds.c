@@ -10,7 +10,7 @@
  * Snapshots: datasets loaded from the table seeds (events with returns, sequences,
  * reviews, bundles with user-bundle pairs) and one built in memory. Text models: tiny
  * classifiers trained with different feature settings (word and character n-grams,
- * Chinese, class weights).
+ * Chinese, class weights). Word vectors: tiny English and Chinese ones.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,6 +145,25 @@ static void text_model(bndl_context *ctx, const char *name, const char *const *s
   bndl_config_free(cfg);
 }
 
+/* Tiny word vectors: English (repeated phrases, min_count 1) and Chinese (the learnt
+ * dictionary travels in the file). */
+static void word_vectors(bndl_context *ctx, const char *name, const char *const *texts, int64_t n,
+                         const char *language) {
+  bndl_config *cfg;
+  CHECK(bndl_config_create(&cfg));
+  CHECK(bndl_config_set(cfg, "text.vector_dim", "4"));
+  CHECK(bndl_config_set(cfg, "text.vector_min_count", "2"));
+  CHECK(bndl_config_set(cfg, "text.vector_epochs", "2"));
+  CHECK(bndl_config_set(cfg, "text.language", language));
+  bndl_word_vectors *wv;
+  CHECK(bndl_word_vectors_train(ctx, texts, NULL, n, cfg, &wv));
+  char path[1024];
+  snprintf(path, sizeof path, "%s/word_vectors/%s", corpus, name);
+  CHECK(bndl_word_vectors_save(wv, path));
+  bndl_word_vectors_free(wv);
+  bndl_config_free(cfg);
+}
+
 int main(int argc, char **argv) {
   if (argc != 2) {
     fprintf(stderr, "usage: make_fuzz_seeds CORPUS_DIR\n");
@@ -174,6 +193,12 @@ int main(int argc, char **argv) {
   text_model(ctx, "trigrams.bin", (const char *const[]){"text.word_ngrams", "3", "text.char_ngrams", "3", NULL});
   text_model(ctx, "balanced.bin", (const char *const[]){"text.class_weight", "balanced", "text.c", "0.5", NULL});
   text_model(ctx, "chinese.bin", (const char *const[]){"text.language", "zh", NULL});
+  static const char *const en[] = {"great soap, smells fresh", "the soap smells great", "fresh scent, great price",
+                                   "great price for the soap", "the scent is fresh"};
+  static const char *const zh[] = {"房间不错，服务很好", "服务不错，房间干净", "早餐不错，服务热情", "房间干净，早餐很好",
+                                   "服务热情，房间不错"};
+  word_vectors(ctx, "english.bin", en, 5, "en");
+  word_vectors(ctx, "chinese.bin", zh, 5, "auto");
   model(ctx, "transformer.bndm", (const char *const[]){NULL}, 0);
   model(ctx, "lstm.bndm", (const char *const[]){"model.kind", "lstm", NULL}, 0);
   model(ctx, "side_inputs.bndm",
