@@ -164,7 +164,7 @@ static bndl_status fused_run(const bndl_nn *nn, const bndl_nn_lstm *l, int64_t b
   }
   int64_t n_pc = cut(st, n_st, NULL), width = st[n_st - 1].np;
   piece *pc = bndl_nn_arena_alloc(nn->arena, (size_t)n_pc * sizeof(piece));
-  float *buf[2] = {bndl_nn_arena_zfloats(nn->arena, rows * widest), bndl_nn_arena_floats(nn->arena, rows * hid)};
+  float *buf[2] = {bndl_nn_arena_floats(nn->arena, rows * widest), bndl_nn_arena_floats(nn->arena, rows * hid)};
   float *h[2] = {bndl_nn_arena_floats(nn->arena, width * hid), bndl_nn_arena_floats(nn->arena, width * hid)};
   float *c[2] = {bndl_nn_arena_floats(nn->arena, width * hid), bndl_nn_arena_floats(nn->arena, width * hid)};
   if (pc == NULL || buf[0] == NULL || buf[1] == NULL || h[0] == NULL || h[1] == NULL || c[0] == NULL || c[1] == NULL)
@@ -188,10 +188,12 @@ static bndl_status fused_run(const bndl_nn *nn, const bndl_nn_lstm *l, int64_t b
   /* pack: stretch k, step t0 + s, running sequence i -> row st[k].row + s * np + i
    * (dummy rows stay zero) */
   for (int64_t k = 0; k < n_st; k++)
-    for (int64_t s = 0; s < st[k].steps; s++)
+    for (int64_t s = 0; s < st[k].steps; s++) {
+      float *step = buf[0] + (st[k].row + s * st[k].np) * in0;
       for (int64_t i = 0; i < st[k].n; i++)
-        memcpy(buf[0] + (st[k].row + s * st[k].np + i) * in0, x + (order[i] * len + st[k].t0 + s) * in0,
-               (size_t)in0 * sizeof(float));
+        memcpy(step + i * in0, x + (order[i] * len + st[k].t0 + s) * in0, (size_t)in0 * sizeof(float));
+      memset(step + st[k].n * in0, 0, (size_t)((st[k].np - st[k].n) * in0) * sizeof(float));
+    }
   int cur = 0;
   for (int64_t li = 0; li < l->layers; li++) {
     BNDL_TRY(layer_run(nn, l, li, pc, n_pc, buf[cur], buf[1 - cur], h, c, work));
