@@ -630,6 +630,14 @@ BNDL_API void bndl_word_vectors_free(bndl_word_vectors *wv);
  * is zero). wv NULL: word vectors are trained on the dataset first (cfg). @thread any */
 BNDL_API bndl_status bndl_item_text_vectors(const bndl_dataset *ds, const bndl_word_vectors *wv,
                                             const bndl_config *cfg, float *vectors, int32_t *has_text);
+/* The vector of one text (a query, or the title and reviews of an item that is in no
+ * dataset yet): the same SIF mean (text.sif_a), L2-normalised, without the principal
+ * component removal (that belongs to a collection: an item vector with
+ * text.sif_remove_pc 0 equals this on the item's text). out: dim floats; *known (may be
+ * NULL): the text's tokens that have a vector (0: out is zero). Invalid UTF-8: FORMAT.
+ * @thread any */
+BNDL_API bndl_status bndl_word_vectors_text_vector(const bndl_word_vectors *wv, const char *text, size_t length,
+                                                   const bndl_config *cfg, float *out, int64_t *known);
 
 /* ===================================================================================
  * Buffers

@@ -139,6 +139,17 @@ void bndl_word_vectors_free(bndl_word_vectors *wv) {
 
 /* ---- item text vectors and the similarity on them */
 
+bndl_status bndl_word_vectors_text_vector(const bndl_word_vectors *wv, const char *text, size_t length,
+                                          const bndl_config *cfg, float *out, int64_t *known) {
+  CHECK_WV(wv);
+  BNDL_CHECK_PTR(text);
+  CHECK_CFG(cfg);
+  BNDL_CHECK_PTR(out);
+  bndl_sif_options o;
+  bndl_sif_options_from_config(cfg, &o);
+  BNDL_API_RETURN(bndl_text_vector_compute(wv, o.a, text, length, out, known));
+}
+
 /* Item vectors (n_items x dim) and flags into new arrays, training on ds when wv is NULL. */
 static bndl_status item_vectors(const bndl_dataset *ds, const bndl_word_vectors *wv, const bndl_config *cfg,
                                 float **vectors, uint8_t **has, int32_t *dim) {

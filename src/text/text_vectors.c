@@ -39,12 +39,11 @@ typedef struct embed_job {
 } embed_job;
 
 /* Adds the weighted vectors of text's tokens to acc; *n counts them. */
-static bndl_status add_text(const embed_job *j, bndl_token_list *toks, const char *text, size_t len, double *acc,
-                            int64_t *n) {
-  const bndl_word_vectors *wv = j->wv;
+static bndl_status add_text(const bndl_word_vectors *wv, double a, bndl_token_list *toks, const char *text,
+                            size_t len, double *acc, int64_t *n) {
   BNDL_TRY(bndl_tokenize(wv->tok, text, len, toks));
   int32_t dim = wv->opt.dim;
-  double total = (double)wv->total, a = j->o->a;
+  double total = (double)wv->total;
   for (size_t i = 0; i < toks->n; i++) {
     const bndl_token *t = &toks->tokens[i];
     if (t->kind == BNDL_TOKEN_PUNCT)
@@ -59,6 +58,22 @@ static bndl_status add_text(const embed_job *j, bndl_token_list *toks, const cha
     (*n)++;
   }
   return BNDL_OK;
+}
+
+/* out = acc / n as float (zero when n is 0). */
+static void write_mean(const double *acc, int64_t n, int32_t dim, float *out) {
+  for (int32_t d = 0; d < dim; d++)
+    out[d] = n ? (float)(acc[d] / (double)n) : 0.0f;
+}
+
+/* Scales r to unit length (a zero vector stays zero). */
+static void normalise(float *r, int32_t dim) {
+  double s = 0;
+  for (int32_t d = 0; d < dim; d++)
+    s += (double)r[d] * r[d];
+  double inv = s > 0 ? 1.0 / sqrt(s) : 0.0;
+  for (int32_t d = 0; d < dim; d++)
+    r[d] = (float)(r[d] * inv);
 }
 
 static bndl_status embed_block(void *ud, int64_t task, int32_t worker) {
@@ -81,7 +96,7 @@ static bndl_status embed_block(void *ud, int64_t task, int32_t worker) {
     memset(acc, 0, (size_t)dim * sizeof *acc);
     int64_t n = 0;
     if (cat->title_off && cat->title_off[item + 1] > cat->title_off[item]) {
-      st = add_text(j, &toks, cat->titles.data + cat->title_off[item],
+      st = add_text(j->wv, j->o->a, &toks, cat->titles.data + cat->title_off[item],
                     (size_t)(cat->title_off[item + 1] - cat->title_off[item]), acc, &n);
       if (st != BNDL_OK) {
         snprintf(where, sizeof where, "title of item %lld", (long long)item);
@@ -90,16 +105,14 @@ static bndl_status embed_block(void *ud, int64_t task, int32_t worker) {
     }
     for (int64_t k = j->rev_off[item]; k < j->rev_off[item + 1]; k++) {
       int64_t r = j->rev_rows[k];
-      st = add_text(j, &toks, rv->text.data + rv->text_off[r], (size_t)(rv->text_off[r + 1] - rv->text_off[r]), acc,
-                    &n);
+      st = add_text(j->wv, j->o->a, &toks, rv->text.data + rv->text_off[r],
+                    (size_t)(rv->text_off[r + 1] - rv->text_off[r]), acc, &n);
       if (st != BNDL_OK) {
         snprintf(where, sizeof where, "review %lld", (long long)r);
         goto fail;
       }
     }
-    float *out = j->vectors + (size_t)item * (size_t)dim;
-    for (int32_t d = 0; d < dim; d++)
-      out[d] = n ? (float)(acc[d] / (double)n) : 0.0f;
+    write_mean(acc, n, dim, j->vectors + (size_t)item * (size_t)dim);
     j->has_text[item] = n > 0;
   }
   goto done;
@@ -212,13 +225,7 @@ bndl_status bndl_item_text_vectors_compute(const bndl_dataset *ds, const bndl_wo
     if (!has[i])
       continue;
     count++;
-    float *r = vectors + (size_t)i * (size_t)dim;
-    double s = 0;
-    for (int32_t d = 0; d < dim; d++)
-      s += (double)r[d] * r[d];
-    double inv = s > 0 ? 1.0 / sqrt(s) : 0.0;
-    for (int32_t d = 0; d < dim; d++)
-      r[d] = (float)(r[d] * inv);
+    normalise(vectors + (size_t)i * (size_t)dim, dim);
   }
   if (with_text)
     *with_text = count;
@@ -229,5 +236,26 @@ done:
     bndl_free(a, has);
   bndl_free(a, pc);
   bndl_free(a, next);
+  return st;
+}
+
+bndl_status bndl_text_vector_compute(const bndl_word_vectors *wv, double a, const char *text, size_t len, float *out,
+                                     int64_t *known) {
+  int32_t dim = wv->opt.dim;
+  double *acc = bndl_zalloc_array(wv->alloc, (size_t)dim, sizeof *acc);
+  if (acc == NULL)
+    return BNDL_ERR_OUT_OF_MEMORY;
+  bndl_token_list toks;
+  bndl_token_list_init(&toks, wv->alloc);
+  int64_t n = 0;
+  bndl_status st = add_text(wv, a, &toks, text, len, acc, &n);
+  if (st == BNDL_OK) {
+    write_mean(acc, n, dim, out);
+    normalise(out, dim);
+    if (known)
+      *known = n;
+  }
+  bndl_token_list_free(&toks);
+  bndl_free(wv->alloc, acc);
   return st;
 }

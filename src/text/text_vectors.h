@@ -40,4 +40,12 @@ bndl_status bndl_item_text_vectors_compute(const bndl_dataset *ds, const bndl_wo
                                            const bndl_sif_options *o, float *vectors, uint8_t *has_text,
                                            int64_t *with_text);
 
+/* The vector of one text (a query, a new item's title and reviews joined): its SIF mean
+ * as above, unit length, without the principal-component removal (a property of a
+ * collection). *known (may be NULL): its tokens with a vector; 0 leaves out zero. Per-call
+ * scratch: any number of threads may call it on one wv. Item vectors computed with
+ * remove_pc 0 equal this function on the item's text, bit for bit. */
+bndl_status bndl_text_vector_compute(const bndl_word_vectors *wv, double a, const char *text, size_t len, float *out,
+                                     int64_t *known);
+
 #endif

@@ -408,6 +408,21 @@ static void test_item_vectors(void **state) {
     assert_float_equal(v[one * dim + d], banana[d] / sqrt(nb), 1e-6);
     assert_true(v[none * dim + d] == 0.0f && v[empty * dim + d] == 0.0f);
   }
+  /* one text through bndl_word_vectors_text_vector: the same vector, bit for bit */
+  float *tv = malloc((size_t)dim * sizeof *tv);
+  int64_t known = -1;
+  assert_int_equal(bndl_word_vectors_text_vector(wv, titles[2], strlen(titles[2]), cfg, tv, &known), BNDL_OK);
+  assert_int_equal(known, 5);
+  assert_memory_equal(tv, v + mixed * dim, (size_t)dim * sizeof *tv);
+  assert_int_equal(bndl_word_vectors_text_vector(wv, "zzz qqq", 7, cfg, tv, &known), BNDL_OK);
+  assert_int_equal(known, 0);
+  for (int32_t d = 0; d < dim; d++)
+    assert_true(tv[d] == 0.0f);
+  assert_int_equal(bndl_word_vectors_text_vector(wv, "bad \xC3\x28", 6, cfg, tv, NULL), BNDL_ERR_FORMAT);
+  test_assert_error_contains("bndl_word_vectors_text_vector");
+  assert_int_equal(bndl_word_vectors_text_vector(wv, "apple", 5, cfg, NULL, NULL), BNDL_ERR_INVALID_ARGUMENT);
+  assert_int_equal(bndl_word_vectors_text_vector(NULL, "apple", 5, cfg, tv, NULL), BNDL_ERR_INVALID_ARGUMENT);
+  free(tv);
   /* with it (the default): still unit length, and orthogonal to nothing in particular */
   assert_int_equal(bndl_config_set_int(cfg, BNDL_KEY_TEXT_SIF_REMOVE_PC, 1), BNDL_OK);
   assert_int_equal(bndl_item_text_vectors(ds, wv, cfg, v, NULL), BNDL_OK);
