@@ -134,7 +134,7 @@ bndl_status bndl_word_vectors_load(bndl_context *ctx, const char *path, bndl_wor
 
 void bndl_word_vectors_free(bndl_word_vectors *wv) {
   if (bndl_handle_is(wv, BNDL_MAGIC_WORD_VECTORS))
-    bndl_word_vectors_destroy(wv);
+    bndl_word_vectors_release(wv); /* a dataset may still hold them */
 }
 
 /* ---- item text vectors and the similarity on them */

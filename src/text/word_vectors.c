@@ -84,6 +84,13 @@ void bndl_word_vectors_destroy(bndl_word_vectors *wv) {
     bndl_context_release(ctx);
 }
 
+void bndl_word_vectors_retain(bndl_word_vectors *wv) { atomic_fetch_add(&wv->holders, 1); }
+
+void bndl_word_vectors_release(bndl_word_vectors *wv) {
+  if (atomic_fetch_sub(&wv->holders, 1) == 0)
+    bndl_word_vectors_destroy(wv);
+}
+
 void bndl_word_vectors_compute_norms(bndl_word_vectors *wv) {
   int32_t dim = wv->opt.dim;
   for (int64_t w = 0; w < wv->vocab.n; w++) {

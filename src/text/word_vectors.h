@@ -20,6 +20,7 @@
 #ifndef BNDL_TEXT_WORD_VECTORS_H
 #define BNDL_TEXT_WORD_VECTORS_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,6 +33,7 @@ struct bndl_context;
 
 struct bndl_word_vectors {
   uint32_t magic;
+  atomic_int holders; /* references besides the creator's (a dataset's, see retain) */
   struct bndl_context *ctx;
   const bndl_allocator *alloc;
   bndl_tokenizer_options topt; /* language as configured; no negation marks, stopwords kept */
@@ -74,6 +76,11 @@ void bndl_word_vectors_nearest_ids(const bndl_word_vectors *wv, int64_t id, int3
 bndl_status bndl_word_vectors_new(struct bndl_context *ctx, const bndl_tokenizer_options *topt,
                                   bndl_word_vectors **out);
 void bndl_word_vectors_destroy(bndl_word_vectors *wv);
+/* Reference counting for holders such as a dataset (bndl_dataset_set_word_vectors):
+ * retain adds one; release drops one and destroys when none is left (the creator's
+ * free is a release). The object is read-only, so holders share it. */
+void bndl_word_vectors_retain(bndl_word_vectors *wv);
+void bndl_word_vectors_release(bndl_word_vectors *wv);
 void bndl_word_vectors_compute_norms(bndl_word_vectors *wv);
 
 /* File (word_vectors_format.h). */
