@@ -10,4 +10,4 @@ set(BNDL_ABI_VERSION 0)
 set(BNDL_SOVERSION ${BNDL_ABI_VERSION})
 # Binary file formats (dataset snapshot) carry their own major/minor.
 set(BNDL_DATASET_FORMAT_MAJOR 1)
-set(BNDL_DATASET_FORMAT_MINOR 1)
+set(BNDL_DATASET_FORMAT_MINOR 2)

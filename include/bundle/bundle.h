@@ -217,6 +217,16 @@ BNDL_API bndl_status bndl_dataset_add_bundles(bndl_dataset *ds, const bndl_bundl
  * columns are NaN. Build phase only. @thread exclusive(ds) */
 BNDL_API bndl_status bndl_dataset_set_sentiment_lexicon(bndl_dataset *ds, bndl_lexicon *lexicon);
 BNDL_API bndl_status bndl_dataset_set_sentiment_model(bndl_dataset *ds, bndl_text_model *model);
+/* Word vectors for item text vectors at finalize, NULL to detach. With them (and
+ * text.features, default 1) bndl_dataset_finalize computes each item's text vector
+ * from the dataset's own titles and reviews, as bndl_item_text_vectors(ds, wv, cfg)
+ * does with the dataset's configuration (text.sif_a, text.sif_remove_pc). The dataset
+ * retains wv (bndl_word_vectors_free may come right after this call) and, unlike the
+ * sentiment scorer, keeps it after finalize until it is freed, because each part of
+ * bndl_dataset_split computes its own vectors from its own rows (no text of another
+ * part leaks in) and holds wv too. A dataset loaded from a snapshot has the vectors but
+ * no word vectors, so its split parts have none. Build phase only. @thread exclusive(ds) */
+BNDL_API bndl_status bndl_dataset_set_word_vectors(bndl_dataset *ds, bndl_word_vectors *wv);
 
 /* Cleans (duplicates, repeats, unknown items, anomalous users), validates, builds the
  * user sequences, the weighted user x item matrix and the behaviour features, then
@@ -441,7 +451,9 @@ BNDL_API void bndl_item_model_free(bndl_item_model *model);
 /* A model for a finalized dataset's items: the architecture from the model.* keys of
  * cfg (NULL = defaults), the dataset's item count and item ids (so the model answers in
  * the shop's ids without the dataset), with model.item_features its item feature table
- * (standardised per column, unknown values 0), with model.event_types an embedding per
+ * (standardised per column, unknown values 0) followed by the dataset's item text
+ * vectors when it has them (bndl_dataset_text_vectors: dim more columns, as they are),
+ * with model.event_types an embedding per
  * bndl_event_type. Parameters are drawn from the context's seed (untrained until
  * trained). The model keeps its context alive, not the dataset. @thread any */
 BNDL_API bndl_status bndl_model_create(const bndl_dataset *ds, const bndl_config *cfg, bndl_model **out);
@@ -621,6 +633,14 @@ BNDL_API bndl_status bndl_word_vectors_nearest(const bndl_word_vectors *wv, int6
 BNDL_API bndl_status bndl_word_vectors_save(const bndl_word_vectors *wv, const char *path);
 BNDL_API bndl_status bndl_word_vectors_load(bndl_context *ctx, const char *path, bndl_word_vectors **out);
 BNDL_API void bndl_word_vectors_free(bndl_word_vectors *wv);
+
+/* The item text vectors computed at finalize (bndl_dataset_set_word_vectors) or kept
+ * by a snapshot: *data is rows x cols floats, row-major (rows = count(ITEM), cols = the
+ * word vectors' dim), each row unit length, or zero when *has_text (may be NULL; rows
+ * flags) is 0. A dataset without them is not an error: *data and *has_text NULL, *rows
+ * and *cols 0. Pointers valid while ds lives. STATE before finalize. @thread any */
+BNDL_API bndl_status bndl_dataset_text_vectors(const bndl_dataset *ds, const float **data,
+                                               const uint8_t **has_text, int64_t *rows, int32_t *cols);
 
 /* Item text vectors of a finalized dataset: for each item, the SIF embedding (Arora et
  * al. 2017: word vectors weighted a / (a + p(w)), a = text.sif_a) of its catalogue

@@ -1,6 +1,6 @@
 /*
  * api_dataset.c - public entry points of bndl_dataset (build, finalize, read access,
- * report). Splits and snapshots are in api_dataset_io.c.
+ * report), splits and snapshots. The review text side is in api_dataset_text.c.
  */
 #include <string.h>
 
@@ -17,6 +17,7 @@
 #include "data/snapshot.h"
 #include "data/split.h"
 #include "text/text_features.h"
+#include "text/word_vectors.h"
 
 #define CHECK_DS(d) BNDL_CHECK_HANDLE(d, BNDL_MAGIC_DATASET, "bndl_dataset")
 
@@ -106,6 +107,8 @@ bndl_status bndl_dataset_finalize(bndl_dataset *ds) {
     st = bndl_finalize(ds, 1);
   if (st == BNDL_OK) {
     st = bndl_text_item_keywords(ds);
+    if (st == BNDL_OK)
+      st = bndl_text_item_vectors(ds);
     if (st != BNDL_OK)
       ds->finalized = 0;
   }
@@ -343,10 +346,18 @@ bndl_status bndl_dataset_split(const bndl_dataset *ds, const bndl_config *cfg, b
   BNDL_TRY(check_frozen(ds, __func__));
   bndl_dataset *parts[3] = {NULL, NULL, NULL}; /* train, valid, test */
   bndl_status st = bndl_split(ds, cfg, &parts[0], valid ? &parts[1] : NULL, &parts[2]);
-  /* each part's keywords from its own reviews (its scores came with its rows) */
+  /* each part's keywords and text vectors from its own titles and reviews (its scores
+   * came with its rows); the parts hold the parent's word vectors, to be split again */
   for (int k = 0; k < 3 && st == BNDL_OK; k++)
-    if (parts[k])
+    if (parts[k]) {
+      if (ds->word_vectors.object) {
+        bndl_word_vectors_retain(ds->word_vectors.object);
+        parts[k]->word_vectors = ds->word_vectors;
+      }
       st = bndl_text_item_keywords(parts[k]);
+      if (st == BNDL_OK)
+        st = bndl_text_item_vectors(parts[k]);
+    }
   if (st != BNDL_OK) {
     for (int k = 0; k < 3; k++)
       if (parts[k])

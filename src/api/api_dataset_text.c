@@ -4,7 +4,9 @@
  *
  * The dataset holds its scorer by a reference (bndl_lexicon_retain / _release), so the
  * caller may free the lexicon or model right after attaching it; the data layer keeps
- * only the pointer and a release function, and never calls text/ itself.
+ * only the pointer and a release function, and never calls text/ itself. Word vectors
+ * are held the same way, but past finalize: split parts compute their own item vectors
+ * from them.
  */
 #include <string.h>
 
@@ -13,11 +15,13 @@
 #include "data/dataset.h"
 #include "text/lexicon.h"
 #include "text/text_model.h"
+#include "text/word_vectors.h"
 
 #define CHECK_DS(d) BNDL_CHECK_HANDLE(d, BNDL_MAGIC_DATASET, "bndl_dataset")
 
 static void release_lexicon(void *p) { bndl_lexicon_release(p); }
 static void release_model(void *p) { bndl_text_model_release(p); }
+static void release_word_vectors(void *p) { bndl_word_vectors_release(p); }
 
 static bndl_status set_scorer(bndl_dataset *ds, void *object, int kind, void (*release)(void *), const char *fn) {
   if (ds->broken)
@@ -57,6 +61,42 @@ bndl_status bndl_dataset_set_sentiment_model(bndl_dataset *ds, bndl_text_model *
   if (st != BNDL_OK && model)
     bndl_text_model_release(model);
   return st;
+}
+
+bndl_status bndl_dataset_set_word_vectors(bndl_dataset *ds, bndl_word_vectors *wv) {
+  CHECK_DS(ds);
+  if (wv != NULL)
+    BNDL_CHECK_HANDLE(wv, BNDL_MAGIC_WORD_VECTORS, "bndl_word_vectors");
+  if (ds->broken)
+    return bndl_error_prefix(bndl_fail(BNDL_ERR_STATE, "an earlier finalize failed half way; free this dataset"),
+                             __func__);
+  if (ds->finalized)
+    return bndl_error_prefix(bndl_fail(BNDL_ERR_STATE, "the dataset is finalized (read-only)"), __func__);
+  if (wv)
+    bndl_word_vectors_retain(wv);
+  if (ds->word_vectors.release)
+    ds->word_vectors.release(ds->word_vectors.object);
+  ds->word_vectors.object = wv;
+  ds->word_vectors.release = wv ? release_word_vectors : NULL;
+  return BNDL_OK;
+}
+
+bndl_status bndl_dataset_text_vectors(const bndl_dataset *ds, const float **data, const uint8_t **has_text,
+                                      int64_t *rows, int32_t *cols) {
+  CHECK_DS(ds);
+  BNDL_CHECK_PTR(data);
+  BNDL_CHECK_PTR(rows);
+  BNDL_CHECK_PTR(cols);
+  if (!ds->finalized)
+    return bndl_error_prefix(bndl_fail(BNDL_ERR_STATE, "the dataset is not finalized yet (call bndl_dataset_finalize)"),
+                             __func__);
+  const bndl_item_text_table *t = &ds->text_vectors;
+  *data = t->data;
+  if (has_text)
+    *has_text = t->has_text;
+  *rows = t->rows;
+  *cols = t->cols;
+  return BNDL_OK;
 }
 
 /* The keyword range of a valid item of a finalized dataset. */

@@ -100,6 +100,10 @@ void bndl_dataset_destroy(bndl_dataset *ds) {
   bndl_item_keywords_free(a, &ds->keywords);
   if (ds->scorer.release)
     ds->scorer.release(ds->scorer.object);
+  bndl_free(a, ds->text_vectors.data);
+  bndl_free(a, ds->text_vectors.has_text);
+  if (ds->word_vectors.release)
+    ds->word_vectors.release(ds->word_vectors.object);
   bndl_id_maps_release(ds->ids);
   bndl_context *ctx = ds->ctx;
   bndl_free(a, ds);

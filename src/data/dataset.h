@@ -133,6 +133,23 @@ typedef struct bndl_sentiment_scorer {
   void (*release)(void *object);
 } bndl_sentiment_scorer;
 
+/* Another layer's object the dataset holds a reference to (the API layer takes it and
+ * gives it back through `release`; the data layer never calls text/). */
+typedef struct bndl_held_object {
+  void *object;
+  void (*release)(void *object);
+} bndl_held_object;
+
+/* Item text vectors after finalize (text/text_vectors.h, from the word vectors attached
+ * with bndl_dataset_set_word_vectors): rows x cols floats, row-major, unit length or zero
+ * with has_text 0. All NULL / 0 when the dataset has none. Snapshots keep them. */
+typedef struct bndl_item_text_table {
+  float *data;
+  uint8_t *has_text;
+  int64_t rows;
+  int32_t cols;
+} bndl_item_text_table;
+
 struct bndl_dataset {
   uint32_t magic;
   struct bndl_context *ctx;
@@ -167,6 +184,8 @@ struct bndl_dataset {
   int text_features;            /* 1: the review text feature columns exist */
   double *review_sentiment;     /* rv.n scores in [-1, 1], NaN = no text; NULL = no scorer */
   bndl_item_keywords keywords;
+  bndl_held_object word_vectors; /* struct bndl_word_vectors *; kept after finalize for splits */
+  bndl_item_text_table text_vectors;
 };
 
 /* Creates an empty dataset in the build phase (ids: fresh maps, or shared `ids`). */

@@ -18,7 +18,8 @@
  * file can never disagree with itself. Two results of the text step are kept instead of
  * rebuilt (1.1): review sentiment scores, because the scorer that made them is not part
  * of the dataset, and item keywords, because recomputing them would cost a tokenizer
- * pass over every review at each load. A reader accepts its own major version and any
+ * pass over every review at each load; item text vectors (1.2), because the word
+ * vectors they come from are not part of the dataset either. A reader accepts its own major version and any
  * minor up to its own; unknown section tags are an error within a major (a newer minor
  * is refused before that, with both versions named).
  */
@@ -78,6 +79,10 @@ enum { BNDL_SNAPSHOT_HEADER_SIZE = 64, BNDL_SNAPSHOT_ENTRY_SIZE = 32, BNDL_SNAPS
 #define BNDL_SEC_KW_SCORE BNDL_TAG('K', 'S', 'C', 'R')
 #define BNDL_SEC_KW_WORD_OFF BNDL_TAG('K', 'W', 'O', 'F')
 #define BNDL_SEC_KW_TEXT BNDL_TAG('K', 'T', 'X', 'T')
+/* Since 1.2, present only when the dataset has them: item text vectors (f32[items x
+ * META_TEXT_VECTOR_DIM], row-major) and their has-text flags (u8[items], 0 or 1). */
+#define BNDL_SEC_TV_DATA BNDL_TAG('T', 'V', 'E', 'C')
+#define BNDL_SEC_TV_HAS BNDL_TAG('T', 'V', 'H', 'T')
 
 /* META, an i64 array (later minors may append entries; readers ignore extra ones). */
 enum {
@@ -85,6 +90,7 @@ enum {
   META_N_BUNDLE_ITEMS, META_N_USER_BUNDLES, META_HAS_REAL_TIME, META_HAS_ORDINAL_TIME, META_REFERENCE_TIME,
   META_API_CALLS, META_COUNT_1_0, /* the entries of format 1.0, which every file has */
   META_TEXT_FEATURES = META_COUNT_1_0, /* 1.1: the review text feature columns exist (0 when absent) */
+  META_TEXT_VECTOR_DIM,                /* 1.2: columns of the item text vectors (0: none) */
   META_COUNT
 };
 

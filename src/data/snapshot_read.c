@@ -475,6 +475,29 @@ static bndl_status decode_ids(const reader *r, bndl_dataset *ds, const int64_t *
   return BNDL_OK;
 }
 
+/* Item text vectors (1.2, optional): both sections and a positive dimension, or none. */
+static bndl_status decode_text_vectors(const reader *r, bndl_dataset *ds, const int64_t *meta) {
+  const bndl_allocator *a = ds->alloc;
+  int64_t dim = meta[META_TEXT_VECTOR_DIM];
+  uint64_t ni = (uint64_t)meta[META_N_ITEMS];
+  int present = (find(r, BNDL_SEC_TV_DATA) != NULL) + (find(r, BNDL_SEC_TV_HAS) != NULL);
+  if (present == 0 && dim == 0)
+    return BNDL_OK;
+  if (present != 2 || dim < 1 || dim > 65536)
+    return corrupt(r, "item text vector sections and their dimension in META disagree");
+  bndl_item_text_table *t = &ds->text_vectors;
+  COPY(BNDL_SEC_TV_DATA, ni * (uint64_t)dim, t->data);
+  COPY(BNDL_SEC_TV_HAS, ni, t->has_text);
+  t->rows = (int64_t)ni;
+  t->cols = (int32_t)dim;
+  if (!bytes_in_range(t->has_text, ni, 0, 1))
+    return corrupt(r, "an item text vector flag is not 0 or 1");
+  for (uint64_t i = 0; i < ni * (uint64_t)dim; i++)
+    if (!(fabsf(t->data[i]) <= 1.0f)) /* unit vectors: NaN and infinities fail too */
+      return corrupt(r, "an item text vector value is not finite or outside [-1, 1]");
+  return BNDL_OK;
+}
+
 /* The text step's results (1.1, optional): review sentiment and item keywords. */
 static bndl_status decode_text(const reader *r, bndl_dataset *ds, const int64_t *meta) {
   const bndl_allocator *a = ds->alloc;
@@ -491,7 +514,7 @@ static bndl_status decode_text(const reader *r, bndl_dataset *ds, const int64_t 
   for (int k = 0; k < 5; k++)
     present += find(r, kw_tags[k]) != NULL;
   if (present == 0)
-    return BNDL_OK;
+    return decode_text_vectors(r, ds, meta);
   if (present != 5)
     return corrupt(r, "some keyword sections are missing");
   bndl_item_keywords *kw = &ds->keywords;
@@ -519,7 +542,7 @@ static bndl_status decode_text(const reader *r, bndl_dataset *ds, const int64_t 
   for (uint64_t k = 0; k < nk; k++)
     if (!isfinite(kw->score[k]))
       return corrupt(r, "a keyword score is not finite");
-  return BNDL_OK;
+  return decode_text_vectors(r, ds, meta);
 }
 
 static bndl_status build_frozen(bndl_dataset *ds) {
@@ -582,7 +605,7 @@ bndl_status bndl_snapshot_decode(bndl_context *ctx, const void *data, size_t len
                              BNDL_SEC_CAT_COST, BNDL_SEC_CAT_STOCK, BNDL_SEC_CAT_CATEGORY, BNDL_SEC_CAT_LISTED,
                              BNDL_SEC_CAT_TITLE_OFF, BNDL_SEC_CAT_TITLES, BNDL_SEC_RV_SENTIMENT,
                              BNDL_SEC_KW_OFF, BNDL_SEC_KW_WORD, BNDL_SEC_KW_SCORE, BNDL_SEC_KW_WORD_OFF,
-                             BNDL_SEC_KW_TEXT};
+                             BNDL_SEC_KW_TEXT, BNDL_SEC_TV_DATA, BNDL_SEC_TV_HAS};
     for (size_t k = 0; k < sizeof rows / sizeof rows[0]; k++)
       known |= t == rows[k];
     if (!known) {

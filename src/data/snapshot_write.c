@@ -99,6 +99,7 @@ bndl_status bndl_snapshot_encode(const bndl_dataset *ds, char **out, size_t *out
   meta[META_REFERENCE_TIME] = ds->reference_time;
   meta[META_API_CALLS] = ds->api_calls;
   meta[META_TEXT_FEATURES] = ds->text_features;
+  meta[META_TEXT_VECTOR_DIM] = ds->text_vectors.data ? ds->text_vectors.cols : 0;
   static const int64_t zero_offset = 0;
 
   bndl_strbuf rep, conf;
@@ -165,6 +166,11 @@ bndl_status bndl_snapshot_encode(const bndl_dataset *ds, char **out, size_t *out
     add(&w, BNDL_SEC_KW_SCORE, kw->score, nk, 4);
     add(&w, BNDL_SEC_KW_WORD_OFF, kw->word_off, (uint64_t)kw->n_words + 1, 8);
     add(&w, BNDL_SEC_KW_TEXT, kw->text, (uint64_t)kw->word_off[kw->n_words], 1);
+  }
+  const bndl_item_text_table *tv = &ds->text_vectors;
+  if (tv->data) {
+    add(&w, BNDL_SEC_TV_DATA, tv->data, (uint64_t)n_items * (uint64_t)tv->cols, 4);
+    add(&w, BNDL_SEC_TV_HAS, tv->has_text, (uint64_t)n_items, 1);
   }
   add(&w, BNDL_SEC_REPORT, rep.data, rep.len, 1);
   add(&w, BNDL_SEC_CONFIG, conf.data, conf.len, 1);

@@ -1,7 +1,8 @@
 /*
  * model.c - creating and releasing the sequence-encoder model object (model.h): the
  * architecture from the model.* config keys, the item count, ids and features copied
- * from a finalized dataset, parameters drawn from the context's seed.
+ * from a finalized dataset (behaviour features standardised, then the item text vectors
+ * when the dataset has them), parameters drawn from the context's seed.
  *
  * This is the one file of model/ that reads a dataset (data/dataset.h): the model copies
  * what it needs at creation, so nothing of the dataset is referenced afterwards.
@@ -115,17 +116,37 @@ bndl_status bndl_model_from_dataset(const bndl_dataset *ds, const bndl_config *c
   if (arch.n_items < 1)
     return bndl_fail(BNDL_ERR_INVALID_ARGUMENT, "the dataset has no items to build a model over");
   const bndl_feature_table *feat = &ds->features[1];
+  const bndl_item_text_table *tv = &ds->text_vectors;
+  int32_t n_text = 0;
   if (bndl_cfg_int(cfg, BNDL_KEY_MODEL_ITEM_FEATURES)) {
     if (feat->cols < 1 || feat->rows != arch.n_items)
       return bndl_fail(BNDL_ERR_INTERNAL, "item feature table is %lld x %d for %lld items", (long long)feat->rows,
                        feat->cols, (long long)arch.n_items);
-    arch.n_item_features = feat->cols;
+    if (tv->data != NULL && tv->rows != arch.n_items)
+      return bndl_fail(BNDL_ERR_INTERNAL, "item text vectors are %lld x %d for %lld items", (long long)tv->rows,
+                       tv->cols, (long long)arch.n_items);
+    n_text = tv->data != NULL ? tv->cols : 0;
+    arch.n_item_features = feat->cols + n_text;
   }
   bndl_model *m;
   BNDL_TRY(bndl_model_new(ds->ctx, &arch, atomic_load(&ds->ctx->seed), &m));
   bndl_status st = bndl_id_map_copy(&m->item_ids, &ds->ids->map[BNDL_IDS_ITEM]);
-  if (st == BNDL_OK && m->item_features != NULL)
-    bndl_model_standardise(feat->data, arch.n_items, arch.n_item_features, m->item_features);
+  if (st == BNDL_OK && m->item_features != NULL) {
+    /* behaviour columns standardised, then the text vectors as they are (unit length) */
+    float *std = bndl_alloc_array(m->alloc, (size_t)arch.n_items * (size_t)feat->cols, sizeof *std);
+    if (std == NULL) {
+      st = BNDL_ERR_OUT_OF_MEMORY;
+    } else {
+      bndl_model_standardise(feat->data, arch.n_items, feat->cols, std);
+      size_t nf = (size_t)arch.n_item_features, fc = (size_t)feat->cols;
+      for (size_t i = 0; i < (size_t)arch.n_items; i++) {
+        memcpy(m->item_features + i * nf, std + i * fc, fc * sizeof *std);
+        if (n_text)
+          memcpy(m->item_features + i * nf + fc, tv->data + i * (size_t)n_text, (size_t)n_text * sizeof *std);
+      }
+      bndl_free(m->alloc, std);
+    }
+  }
   if (st != BNDL_OK) {
     destroy(m);
     return st;

@@ -72,7 +72,7 @@ struct bndl_model {
   bndl_nn_params params;
   bndl_nn_encoder enc;
   bndl_id_map item_ids;   /* external ids of the arch.n_items items */
-  float *item_features;   /* arch.n_items x arch.n_item_features (standardised), or NULL */
+  float *item_features;   /* arch.n_items x arch.n_item_features (standardised behaviour, then text vectors), or NULL */
   bndl_model_summary summary;
   /* inference scratch (model_infer.c) */
   pthread_mutex_t scratch_lock;
@@ -93,7 +93,8 @@ void bndl_model_arch_from_config(const bndl_config *cfg, bndl_nn_encoder_config 
 bndl_status bndl_model_new(struct bndl_context *ctx, const bndl_nn_encoder_config *arch, uint64_t seed,
                            bndl_model **out);
 /* A model for a finalized dataset: architecture from cfg, the dataset's item count,
- * item ids and (model.item_features) standardised item features; parameters from the
+ * item ids and (model.item_features) standardised item features followed by the item
+ * text vectors when the dataset has them (unit length, as they are); parameters from the
  * context's seed. */
 bndl_status bndl_model_from_dataset(const bndl_dataset *ds, const bndl_config *cfg, bndl_model **out);
 void bndl_model_ref(bndl_model *m);

@@ -15,7 +15,8 @@
  *                         finite and |v| <= BNDL_MODEL_MAX_VALUE (1e6; below)
  *   IOFF  i64[n_items + 1]   offsets of the item ids in INAM (data/id_map.h's layout)
  *   INAM  bytes           the item ids, each NUL-terminated, distinct
- *   FEAT  f32[n_items x n_item_features]  the standardised item features (model.h), each
+ *   FEAT  f32[n_items x n_item_features]  the item features (model.h: standardised
+ *                         behaviour columns, then any item text vectors), each
  *                         |v| <= 1e6; present exactly when n_item_features > 0
  *   TRAN  f64[TR_COUNT]   the training summary (model.h; counts are whole and >= 0)
  *

@@ -23,6 +23,7 @@
 #include "text/lexicon.h"
 #include "text/sentiment.h"
 #include "text/text_model.h"
+#include "text/text_vectors.h"
 #include "text/tokenize.h"
 
 enum { SCORE_BLOCK = 256 };
@@ -191,4 +192,32 @@ done:
   bndl_free(a, lens);
   bndl_free(a, fill);
   return st;
+}
+
+bndl_status bndl_text_item_vectors(bndl_dataset *ds) {
+  const bndl_allocator *a = ds->alloc;
+  bndl_item_text_table *t = &ds->text_vectors;
+  bndl_free(a, t->data);
+  bndl_free(a, t->has_text);
+  memset(t, 0, sizeof *t);
+  const bndl_word_vectors *wv = ds->word_vectors.object;
+  if (wv == NULL || bndl_cfg_int(ds->cfg, BNDL_KEY_TEXT_FEATURES) == 0)
+    return BNDL_OK;
+  int64_t n_items = bndl_dataset_n(ds, BNDL_IDS_ITEM);
+  int32_t dim = wv->opt.dim;
+  bndl_sif_options o;
+  bndl_sif_options_from_config(ds->cfg, &o);
+  float *v = bndl_alloc_array(a, (size_t)n_items * (size_t)dim + 1, sizeof *v);
+  uint8_t *has = bndl_alloc_array(a, (size_t)n_items + 1, sizeof *has);
+  bndl_status st = v && has ? bndl_item_text_vectors_compute(ds, wv, &o, v, has, NULL) : BNDL_ERR_OUT_OF_MEMORY;
+  if (st != BNDL_OK) {
+    bndl_free(a, v);
+    bndl_free(a, has);
+    return st;
+  }
+  t->data = v;
+  t->has_text = has;
+  t->rows = n_items;
+  t->cols = dim;
+  return BNDL_OK;
 }

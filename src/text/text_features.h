@@ -1,7 +1,7 @@
 /*
  * text_features.h - the text step of a dataset's finalize: review sentiment scores (for
  * the sentiment_mean and rating_sentiment_agreement columns that data/features.c
- * appends) and item keywords.
+ * appends), item keywords and, with word vectors attached, item text vectors.
  *
  * The API layer calls it around the data layer's finalize, so data/ never includes
  * text/ (src/README.md): bndl_text_prepare_finalize before it (the scores must exist
@@ -33,5 +33,12 @@ bndl_status bndl_text_prepare_finalize(bndl_dataset *ds);
 /* Item keywords (keywords.h; text.keyword_method, text.keywords, text.window) from each
  * item's catalogue title and reviews into ds->keywords; nothing when !ds->text_features. */
 bndl_status bndl_text_item_keywords(bndl_dataset *ds);
+
+/* Item text vectors (text_vectors.h; text.sif_a, text.sif_remove_pc) of the finalized
+ * dataset from the word vectors it holds (ds->word_vectors) into ds->text_vectors:
+ * n_items x dim with has-text flags, from the dataset's own titles and reviews. Nothing
+ * without word vectors or with text.features 0. Called after finalize and after the
+ * finalize of each split part (which holds its parent's word vectors). */
+bndl_status bndl_text_item_vectors(bndl_dataset *ds);
 
 #endif

@@ -378,7 +378,7 @@ static void test_split_and_snapshot(void **state) {
   assert_int_equal(bndl_dataset_save_buffer(ds, &b1), BNDL_OK);
   uint16_t minor;
   memcpy(&minor, (const char *)bndl_buffer_data(b1) + 10, 2);
-  assert_int_equal(minor, 1);
+  assert_int_equal(minor, 2);
   bndl_dataset *back;
   assert_int_equal(bndl_dataset_load_buffer(ctx, bndl_buffer_data(b1), bndl_buffer_size(b1), &back), BNDL_OK);
   assert_same_text(ds, back);
