@@ -78,6 +78,34 @@ static void snapshot(bndl_context *ctx, const char *name, const char *const *see
   bndl_dataset_free(ds);
 }
 
+/* Reviews with item text vectors (format 1.2's optional sections): word vectors trained
+ * on a first finalize of the same rows, attached to a second. */
+static void snapshot_text_vectors(bndl_context *ctx) {
+  bndl_dataset *plain, *ds;
+  CHECK(bndl_dataset_create(ctx, &plain));
+  load_seed(plain, "03_amazon_reviews.jsonl", "amazon_reviews_json");
+  CHECK(bndl_dataset_finalize(plain));
+  bndl_config *cfg;
+  CHECK(bndl_config_create(&cfg));
+  CHECK(bndl_config_set(cfg, "text.vector_dim", "4"));
+  CHECK(bndl_config_set(cfg, "text.vector_min_count", "1"));
+  CHECK(bndl_config_set(cfg, "text.vector_epochs", "1"));
+  bndl_word_vectors *wv;
+  CHECK(bndl_word_vectors_train_dataset(plain, cfg, &wv));
+  CHECK(bndl_dataset_create(ctx, &ds));
+  load_seed(ds, "03_amazon_reviews.jsonl", "amazon_reviews_json");
+  CHECK(bndl_dataset_set_word_vectors(ds, wv));
+  CHECK(bndl_dataset_finalize(ds));
+  bndl_buffer *buf;
+  CHECK(bndl_dataset_save_buffer(ds, &buf));
+  write_file("snapshot", "reviews_text_vectors.bndl", bndl_buffer_data(buf), bndl_buffer_size(buf));
+  bndl_buffer_free(buf);
+  bndl_word_vectors_free(wv);
+  bndl_config_free(cfg);
+  bndl_dataset_free(ds);
+  bndl_dataset_free(plain);
+}
+
 static void snapshot_in_memory(bndl_context *ctx) {
   static const int64_t users[] = {1, 1, 2, 2, 3}, items[] = {10, 11, 10, 12, 11}, times[] = {5, 6, 5, 9, 7};
   static const int32_t types[] = {BNDL_EVENT_VIEW, BNDL_EVENT_PURCHASE, BNDL_EVENT_CART, BNDL_EVENT_PURCHASE,
@@ -187,6 +215,7 @@ int main(int argc, char **argv) {
   snapshot(ctx, "bundles.bndl", (const char *const[]){"05_youshu_bundle_item.tsv", "08_youshu_user_bundle.tsv"},
            (const char *const[]){"youshu_bundle_item", "youshu_user_bundle_train"}, 2);
   snapshot_in_memory(ctx);
+  snapshot_text_vectors(ctx);
 
   text_model(ctx, "default.bin", (const char *const[]){NULL});
   text_model(ctx, "words_only.bin", (const char *const[]){"text.char_ngrams", "0", NULL});
