@@ -461,7 +461,9 @@ BNDL_API bndl_status bndl_model_create(const bndl_dataset *ds, const bndl_config
  * ids, item features, training summary. Saving is atomic (temporary file + rename);
  * the buffer form holds the same bytes. Loading checks everything (BNDL_ERR_FORMAT naming
  * the damaged section, BNDL_ERR_VERSION for another major format version; newer minors
- * are read). */
+ * are read). Weights and features are at most 1e6 in magnitude, which keeps every score
+ * finite: saving a model past that (a diverged training run) is BNDL_ERR_STATE naming
+ * the tensor, loading a file past it BNDL_ERR_FORMAT. */
 BNDL_API bndl_status bndl_model_save(const bndl_model *model, const char *path);
 BNDL_API bndl_status bndl_model_save_buffer(const bndl_model *model, bndl_buffer **out);
 BNDL_API bndl_status bndl_model_load(bndl_context *ctx, const char *path, bndl_model **out);
