@@ -1062,6 +1062,93 @@ static void test_resealed_payload_flips(void **state) {
   free(b.data);
 }
 
+/* ---- item text vectors (format 1.2): the reader's checks behind resealed checksums */
+
+/* Three titled items with text vectors from word vectors trained on the titles. */
+static blob text_vector_blob(void) {
+  static const char *const titles[] = {"red cotton towel", "blue cotton towel", "warm red scarf"};
+  static const int64_t items[] = {1, 2, 3}, users[] = {7, 7, 8}, times[] = {1, 2, 3};
+  bndl_config *cfg;
+  assert_int_equal(bndl_config_create(&cfg), BNDL_OK);
+  assert_int_equal(bndl_config_set(cfg, "text.vector_dim", "4"), BNDL_OK);
+  assert_int_equal(bndl_config_set(cfg, "text.vector_min_count", "1"), BNDL_OK);
+  assert_int_equal(bndl_config_set(cfg, "text.language", "en"), BNDL_OK);
+  bndl_word_vectors *wv;
+  test_expect_ok(bndl_word_vectors_train(ctx, titles, NULL, 3, cfg, &wv));
+  bndl_config_free(cfg);
+  bndl_dataset *ds;
+  assert_int_equal(bndl_dataset_create(ctx, &ds), BNDL_OK);
+  bndl_catalogue_columns cat = BNDL_CATALOGUE_COLUMNS_INIT;
+  cat.count = 3;
+  cat.item_ids = items;
+  cat.titles = titles;
+  test_expect_ok(bndl_dataset_add_catalogue(ds, &cat));
+  bndl_event_columns ev = BNDL_EVENT_COLUMNS_INIT;
+  ev.count = 3;
+  ev.user_ids = users;
+  ev.item_ids = items;
+  ev.timestamps = times;
+  test_expect_ok(bndl_dataset_add_events(ds, &ev));
+  test_expect_ok(bndl_dataset_set_word_vectors(ds, wv));
+  bndl_word_vectors_free(wv);
+  test_expect_ok(bndl_dataset_finalize(ds));
+  const float *v;
+  int64_t rows;
+  int32_t cols;
+  test_expect_ok(bndl_dataset_text_vectors(ds, &v, NULL, &rows, &cols));
+  assert_int_equal(rows, 3);
+  assert_int_equal(cols, 4);
+  blob b = save_blob(ds);
+  bndl_dataset_free(ds);
+  return b;
+}
+
+static void test_crafted_text_vectors(void **state) {
+  (void)state;
+  blob b = text_vector_blob();
+  layout l = read_layout(b.data, b.len);
+  const section *tvec = find_section(&l, "TVEC"), *tvht = find_section(&l, "TVHT"), *meta = find_section(&l, "META");
+  assert_int_equal(tvec->count, 12);
+  assert_int_equal(tvht->count, 3);
+  assert_true(meta->count >= 15); /* 1.2: META_TEXT_VECTOR_DIM is entry 14 */
+  assert_int_equal(rd64(b.data + meta->offset + 14 * 8), 4);
+  unsigned char *c = malloc(b.len);
+  assert_non_null(c);
+  /* resealed but unchanged: loads and saves back to the same bytes */
+  memcpy(c, b.data, b.len);
+  reseal(c, b.len);
+  bndl_dataset *d = load_blob(&(blob){c, b.len});
+  blob again = save_blob(d);
+  assert_same_bytes(&b, &again, "text vectors saved again");
+  free(again.data);
+  bndl_dataset_free(d);
+  const float two = 2.0f, nan_value = NAN;
+  struct {
+    const char *what;
+    uint64_t at;
+    const void *bytes;
+    size_t n;
+    const char *needle;
+  } crafts[] = {
+      {"flag 2", tvht->offset, "\x02", 1, "flag is not 0 or 1"},
+      {"value 2", tvec->offset, &two, 4, "outside [-1, 1]"},
+      {"value NaN", tvec->offset + 4, &nan_value, 4, "outside [-1, 1]"},
+      {"dim 0 in META", meta->offset + 14 * 8, "\0\0\0\0\0\0\0\0", 8, "disagree"},
+      {"dim 3 in META", meta->offset + 14 * 8, "\x03\0\0\0\0\0\0\0", 8, ""},
+      {"dim 2^40 in META", meta->offset + 14 * 8, "\0\0\0\0\0\x01\0\0", 8, "disagree"},
+  };
+  for (size_t k = 0; k < sizeof crafts / sizeof crafts[0]; k++) {
+    memcpy(c, b.data, b.len);
+    memcpy(c + crafts[k].at, crafts[k].bytes, crafts[k].n);
+    reseal(c, b.len);
+    bndl_dataset *x = NULL;
+    test_expect_error(bndl_dataset_load_buffer(ctx, c, b.len, &x), BNDL_ERR_FORMAT, crafts[k].needle);
+    assert_null(x);
+  }
+  free(c);
+  free(b.data);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_round_trip_small),
@@ -1075,6 +1162,7 @@ int main(void) {
       cmocka_unit_test(test_golden_v1_0),
       cmocka_unit_test(test_crafted_report_counts),
       cmocka_unit_test(test_resealed_payload_flips),
+      cmocka_unit_test(test_crafted_text_vectors),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
