@@ -91,6 +91,23 @@ class Dataset(Handle):
         self._scorer = scorer
         return self
 
+    def set_word_vectors(self, word_vectors):
+        """Item text vectors at finalize from these WordVectors (None detaches)."""
+        check(lib.bndl_dataset_set_word_vectors(self.ptr, word_vectors.ptr if word_vectors is not None else None))
+        self._word_vectors = word_vectors
+        return self
+
+    def text_vectors(self):
+        """(vectors: items x dim, has_text flags) computed at finalize; None when none."""
+        data, flags = ctypes.POINTER(ctypes.c_float)(), ctypes.POINTER(ctypes.c_uint8)()
+        rows, cols = ctypes.c_int64(), ctypes.c_int32()
+        check(lib.bndl_dataset_text_vectors(self.ptr, ctypes.byref(data), ctypes.byref(flags), ctypes.byref(rows),
+                                            ctypes.byref(cols)))
+        if rows.value == 0:
+            return None
+        return (_arrays.matrix(data, rows.value, cols.value, ctypes.c_float),
+                [bool(f) for f in flags[:rows.value]])
+
     def item_keywords(self, item):
         """[(word, score)] of an item's keywords, best first (computed at finalize)."""
         count = ctypes.c_int32()

@@ -267,6 +267,13 @@ class ReviewTextTest(unittest.TestCase):
         cols, scores = nb.row(first)
         self.assertLessEqual(len(cols), 3)
         self.assertNotIn(first, list(cols))
+        # the same vectors computed at finalize
+        self.assertIsNone(ds.text_vectors())
+        again = lb.Dataset(self.ctx, cfg).set_word_vectors(wv)
+        again.load_table(RETAIL, "online_retail").finalize()
+        at_finalize, flags = again.text_vectors()
+        self.assertEqual(flags, has_text)
+        self.assertEqual([float(v) for v in at_finalize[first]], [float(v) for v in vectors[first]])
 
 
 class ModelTest(unittest.TestCase):
