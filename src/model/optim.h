@@ -16,9 +16,10 @@
  * a linear warm-up lr (s + 1) / W for s < W, then constant lr, linear decay
  * lr (T - s) / (T - W) or cosine lr (1 + cos(pi (s - W) / (T - W))) / 2.
  *
- * Each loop is one pass over the arrays in index order on the calling thread (the
- * norm summed in double), so updates do not depend on the thread count. The padding
- * between tensors has zero gradient and stays zero.
+ * The arrays are cut into fixed blocks of 64K values, run as tasks on the context's
+ * pool (NULL context: on the calling thread). Updates are per element, and the norm is
+ * summed in double per block, then over the blocks in order, so results do not depend
+ * on the thread count. The padding between tensors has zero gradient and stays zero.
  */
 #ifndef BNDL_MODEL_OPTIM_H
 #define BNDL_MODEL_OPTIM_H
@@ -26,6 +27,8 @@
 #include <stdint.h>
 
 #include "model/params.h"
+
+struct bndl_context;
 
 typedef enum bndl_nn_optimizer { BNDL_NN_ADAM = 1, BNDL_NN_ADAMW = 2, BNDL_NN_SGD = 3 } bndl_nn_optimizer;
 
@@ -47,6 +50,7 @@ typedef struct bndl_nn_optim {
   bndl_nn_optim_config cfg;
   const bndl_allocator *alloc;
   float *m, *v; /* Adam moments / SGD momentum buffer (m) */
+  double *partial; /* per-block squared norms */
   size_t n;
   int64_t step; /* updates made */
 } bndl_nn_optim;
@@ -56,11 +60,12 @@ typedef struct bndl_nn_optim {
 bndl_status bndl_nn_optim_init(bndl_nn_optim *o, const bndl_nn_params *p, const bndl_nn_optim_config *cfg);
 /* The learning rate of update number `step` (0-based). */
 double bndl_nn_lr_at(const bndl_nn_optim_config *cfg, int64_t step);
-/* 2-norm of the whole gradient (summed in double, index order). */
+/* 2-norm of the whole gradient (summed in double, index order; a reference for tests). */
 double bndl_nn_grad_norm(const bndl_nn_params *p);
-/* Clips (when configured) and applies one update with the scheduled rate; the gradient
- * is left scaled by the clip. *norm (may be NULL) gets the norm before clipping. */
-bndl_status bndl_nn_optim_step(bndl_nn_optim *o, bndl_nn_params *p, double *norm);
+/* Clips (when configured) and applies one update with the scheduled rate on ctx's pool
+ * (ctx may be NULL); the gradient is left scaled by the clip. *norm (may be NULL) gets
+ * the norm before clipping. */
+bndl_status bndl_nn_optim_step(bndl_nn_optim *o, struct bndl_context *ctx, bndl_nn_params *p, double *norm);
 void bndl_nn_optim_free(bndl_nn_optim *o);
 
 #endif

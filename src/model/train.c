@@ -151,7 +151,7 @@ static bndl_status train_step(trainer *t, int64_t index, double *loss, int64_t *
   for (int64_t r = 0; r < tg.rows; r++)
     memcpy(dout + row[r] * d, dhc + r * d, (size_t)d * sizeof(float));
   BNDL_TRY(bndl_nn_encoder_backward(&t->nn, t->enc, &b, &cache, dout));
-  BNDL_TRY(bndl_nn_optim_step(&t->optim, t->params, NULL));
+  BNDL_TRY(bndl_nn_optim_step(&t->optim, t->ctx, t->params, NULL));
   bndl_nn_params_zero_grad(t->params);
   *rows = tg.rows;
   return BNDL_OK;

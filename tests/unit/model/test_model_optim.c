@@ -4,6 +4,7 @@
  *  - Adam, AdamW and SGD with momentum against the torch.optim formulas evaluated in
  *    double by this test (three steps on fixed values, weight decay on), within float
  *    rounding; Adam's first step is -lr sign(g) whatever |g| (a property torch has too);
+ *  - a store of several blocks: the pool and the calling thread give bit-identical steps;
  *  - clip_grad_norm_: the gradient is scaled to norm c exactly when above c, untouched
  *    below;
  *  - the schedule's values at the warm-up, mid-decay and end points;
@@ -72,7 +73,7 @@ static void check_optimizer(bndl_nn_optimizer kind) {
       w[idx++] = p.value[p.tensors[t].offset + (size_t)j];
   for (int s = 1; s <= 3; s++) {
     set_grads(&p, s);
-    ok(bndl_nn_optim_step(&o, &p, NULL), "step");
+    ok(bndl_nn_optim_step(&o, NULL, &p, NULL), "step");
     for (int i = 0; i < 8; i++) {
       double g = grad_at(s, i, w[i]); /* the float gradient differs by rounding only */
       if (kind == BNDL_NN_SGD) {
@@ -123,7 +124,7 @@ static void test_adam_first_step_is_sign(void **state) {
   bndl_nn_optim_config c = {.kind = BNDL_NN_ADAM, .lr = 0.01, .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8};
   bndl_nn_optim o;
   ok(bndl_nn_optim_init(&o, &p, &c), "init");
-  ok(bndl_nn_optim_step(&o, &p, NULL), "step");
+  ok(bndl_nn_optim_step(&o, NULL, &p, NULL), "step");
   for (int i = 0; i < 5; i++)
     assert_float_equal(p.value[i] - before[i], g[i] > 0 ? -0.01 : 0.01, 1e-6);
   bndl_nn_optim_free(&o);
@@ -144,7 +145,7 @@ static void test_clipping(void **state) {
     bndl_nn_optim o;
     ok(bndl_nn_optim_init(&o, &p, &c), "init");
     double norm;
-    ok(bndl_nn_optim_step(&o, &p, &norm), "step");
+    ok(bndl_nn_optim_step(&o, NULL, &p, &norm), "step");
     assert_float_equal(norm, 13.0, 1e-9);
     double scale = clip ? 6.5 / (13.0 + 1e-6) : 1.0;
     assert_float_equal(bndl_nn_grad_norm(&p), 13.0 * scale, 1e-5);
@@ -157,7 +158,7 @@ static void test_clipping(void **state) {
   bndl_nn_optim_config c = {.kind = BNDL_NN_ADAM, .lr = 0.1, .beta1 = 0.9, .beta2 = 0.99};
   bndl_nn_optim o;
   ok(bndl_nn_optim_init(&o, &p, &c), "init");
-  assert_int_equal(bndl_nn_optim_step(&o, &p, NULL), BNDL_ERR_STATE);
+  assert_int_equal(bndl_nn_optim_step(&o, NULL, &p, NULL), BNDL_ERR_STATE);
   test_assert_error_contains("not finite");
   assert_true(p.value[1] == w1);
   bndl_nn_optim_free(&o);
@@ -172,6 +173,45 @@ static void test_clipping(void **state) {
   c.kind = (bndl_nn_optimizer)9;
   assert_int_equal(bndl_nn_optim_init(&o, &p, &c), BNDL_ERR_INVALID_ARGUMENT);
   bndl_nn_params_free(&p);
+}
+
+/* a store of several 64K blocks: the pool (2 threads) and the calling thread give
+ * bit-identical steps, and the blocked norm equals the serial one */
+static void test_blocks_on_pool(void **state) {
+  (void)state;
+  bndl_context_desc desc = BNDL_CONTEXT_DESC_INIT;
+  desc.n_threads = 2;
+  bndl_context *ctx;
+  ok(bndl_context_create(&desc, &ctx), "context");
+  bndl_nn_params p[2];
+  for (int k = 0; k < 2; k++) {
+    bndl_nn_param id;
+    bndl_nn_params_init(&p[k], bndl_default_allocator());
+    ok(bndl_nn_params_add(&p[k], "big", 1000, 250, BNDL_NN_INIT_NORMAL, 1.0f, &id), "add");
+    ok(bndl_nn_params_alloc(&p[k], 5), "alloc");
+  }
+  bndl_nn_optim_config c = {.kind = BNDL_NN_ADAMW, .lr = 0.01, .weight_decay = 0.01, .beta1 = 0.9, .beta2 = 0.999,
+                            .eps = 1e-8, .clip_norm = 10};
+  bndl_nn_optim o[2];
+  for (int k = 0; k < 2; k++)
+    ok(bndl_nn_optim_init(&o[k], &p[k], &c), "init");
+  for (int s = 0; s < 3; s++) {
+    double norm[2];
+    for (int k = 0; k < 2; k++) {
+      for (size_t i = 0; i < p[k].total; i++)
+        p[k].grad[i] = (float)sin(0.001 * (double)i + s) * 0.05f;
+      double ref = bndl_nn_grad_norm(&p[k]);
+      ok(bndl_nn_optim_step(&o[k], k ? ctx : NULL, &p[k], &norm[k]), "step");
+      assert_float_equal(norm[k], ref, 1e-9 * ref);
+    }
+    assert_true(norm[0] == norm[1]);
+    assert_memory_equal(p[0].value, p[1].value, p[0].total * sizeof(float));
+  }
+  for (int k = 0; k < 2; k++) {
+    bndl_nn_optim_free(&o[k]);
+    bndl_nn_params_free(&p[k]);
+  }
+  bndl_context_free(ctx);
 }
 
 static void test_schedule(void **state) {
@@ -348,7 +388,7 @@ static void test_shared_and_popularity(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_optimizers), cmocka_unit_test(test_adam_first_step_is_sign),
-      cmocka_unit_test(test_clipping),   cmocka_unit_test(test_schedule),
+      cmocka_unit_test(test_clipping),   cmocka_unit_test(test_schedule), cmocka_unit_test(test_blocks_on_pool),
       cmocka_unit_test(test_batches),    cmocka_unit_test(test_shared_and_popularity),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
