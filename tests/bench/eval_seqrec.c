@@ -19,7 +19,7 @@
  * Usage: eval_seqrec --data beauty|video [--encoder transformer|lstm] [--epochs N]
  *   [--batch B] [--dim D] [--layers L] [--heads H] [--max-len T] [--dropout P]
  *   [--lr X] [--l2 X] [--loss bce|softmax] [--negatives K] [--sampler uniform|popularity|all]
- *   [--patience P] [--valid-every E] [--init-scale S] [--threads N] [--backend NAME] [--seed S] [--file PATH]
+ *   [--patience P] [--valid-every E] [--valid-users N] [--init-scale S] [--threads N] [--backend NAME] [--seed S] [--file PATH]
  */
 #include <math.h>
 #include <stdio.h>
@@ -162,7 +162,7 @@ int main(int argc, char **argv) {
   const char *which = "beauty", *encoder = "transformer", *loss = "softmax", *sampler = "uniform", *backend = "onednn";
   const char *file = NULL;
   int64_t epochs = 200, batch = 128, dim = 64, layers = 2, heads = 1, max_len = 50, negatives = 0, patience = 10;
-  int64_t valid_every = 1, threads = 2, seed = 42;
+  int64_t valid_every = 1, threads = 2, seed = 42, valid_users = 0;
   double dropout = 0.5, lr = 0.001, l2 = 0.0, init_scale = 1.0;
   for (int i = 1; i + 1 < argc; i += 2) {
     const char *k = argv[i], *v = argv[i + 1];
@@ -181,6 +181,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(k, "--negatives")) negatives = atoll(v);
     else if (!strcmp(k, "--patience")) patience = atoll(v);
     else if (!strcmp(k, "--valid-every")) valid_every = atoll(v);
+    else if (!strcmp(k, "--valid-users")) valid_users = atoll(v); /* 0: all */
     else if (!strcmp(k, "--threads")) threads = atoll(v);
     else if (!strcmp(k, "--seed")) seed = atoll(v);
     else if (!strcmp(k, "--dropout")) dropout = atof(v);
@@ -260,7 +261,7 @@ int main(int argc, char **argv) {
   o.weight_decay = l2;
   o.patience = patience;
   o.valid_every = valid_every;
-  o.valid_users = 0;
+  o.valid_users = valid_users;
   o.clip = 5;
   int softmax = strcmp(loss, "bce") != 0;
   o.loss = softmax ? BNDL_NN_LOSS_SAMPLED_SOFTMAX : BNDL_NN_LOSS_BCE;
