@@ -40,9 +40,9 @@ class Block(nn.Module):
         self.fc1, self.fc2 = nn.Linear(d, d), nn.Linear(d, d)
         self.drop = nn.Dropout(p)
 
-    def forward(self, x, mask, pad):
+    def forward(self, x, mask):
         a = self.ln1(x)
-        x = x + self.drop(self.attn(a, a, a, attn_mask=mask, key_padding_mask=pad, need_weights=False)[0])
+        x = x + self.drop(self.attn(a, a, a, attn_mask=mask, need_weights=False)[0])
         return x + self.drop(self.fc2(self.drop(F.relu(self.fc1(self.ln2(x))))))
 
 
@@ -61,7 +61,7 @@ class SASRec(nn.Module):
         x = self.item(items.clamp(min=0)) * math.sqrt(self.item.embedding_dim) + self.pos.weight
         x = self.drop(x) * valid
         for b in self.blocks:
-            x = b(x, self.mask, pad) * valid
+            x = b(x, self.mask) * valid
         return self.ln(x) * valid
 
 
