@@ -44,6 +44,10 @@ typedef struct bndl_bytes {
   size_t len, cap;
 } bndl_bytes;
 
+/* The bytes at offset off. data stays NULL while only empty strings were appended, and
+ * NULL + 0 is undefined behaviour in C, so every reader goes through this. */
+static inline const char *bndl_bytes_at(const bndl_bytes *b, int64_t off) { return b->data ? b->data + off : ""; }
+
 typedef struct bndl_event_rows {
   size_t n, cap;
   int32_t *user, *item, *order; /* order -1 = none */

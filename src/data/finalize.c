@@ -80,7 +80,7 @@ static bndl_status merge_catalogue(bndl_dataset *ds) {
   for (int32_t i = 0; i < n && st == BNDL_OK; i++) {
     if (title_row[i] >= 0) {
       size_t k = (size_t)title_row[i];
-      st = bndl_bytes_append(a, &c->titles, r->titles.data + r->title_off[k], (size_t)r->title_len[k], NULL);
+      st = bndl_bytes_append(a, &c->titles, bndl_bytes_at(&r->titles, r->title_off[k]), (size_t)r->title_len[k], NULL);
     }
     c->title_off[i + 1] = (int64_t)c->titles.len;
   }

@@ -167,7 +167,7 @@ bndl_status bndl_ingest_commit(bndl_ingest *g) {
     c->title_len[r] = d->title_len;
     c->title_off[r] = 0;
     if (d->title_len >= 0)
-      BNDL_TRY(bndl_bytes_append(ds->alloc, &c->titles, g->derived_titles.data + d->title_off,
+      BNDL_TRY(bndl_bytes_append(ds->alloc, &c->titles, bndl_bytes_at(&g->derived_titles, d->title_off),
                                  (size_t)d->title_len, &c->title_off[r]));
     c->derived[r] = 1;
     c->source[r] = g->source;

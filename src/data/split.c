@@ -132,7 +132,7 @@ static bndl_status fill_child(const bndl_dataset *ds, bndl_dataset *c, uint8_t w
     BNDL_TRY(bndl_review_rows_push(a, &c->rv));
     size_t r = c->rv.n - 1;
     int64_t lo = v->text_off[i], hi = v->text_off[i + 1];
-    BNDL_TRY(bndl_bytes_append(a, &c->rv.text, v->text.data + lo, (size_t)(hi - lo), NULL));
+    BNDL_TRY(bndl_bytes_append(a, &c->rv.text, bndl_bytes_at(&v->text, lo), (size_t)(hi - lo), NULL));
     c->rv.text_off[r + 1] = (int64_t)c->rv.text.len;
     c->rv.user[r] = v->user[i];
     c->rv.item[r] = v->item[i];
@@ -176,7 +176,7 @@ static bndl_status fill_child(const bndl_dataset *ds, bndl_dataset *c, uint8_t w
     k->title_len[r] = hi > lo ? hi - lo : -1;
     k->title_off[r] = 0;
     if (hi > lo)
-      BNDL_TRY(bndl_bytes_append(a, &k->titles, ds->cat.titles.data + lo, (size_t)(hi - lo), &k->title_off[r]));
+      BNDL_TRY(bndl_bytes_append(a, &k->titles, bndl_bytes_at(&ds->cat.titles, lo), (size_t)(hi - lo), &k->title_off[r]));
     k->derived[r] = ds->cat.listed[i] == 1;
     k->source[r] = src;
     k->line[r] = -rows++;

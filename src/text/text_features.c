@@ -31,7 +31,7 @@ enum { SCORE_BLOCK = 256 };
 static const char *review_text(const bndl_dataset *ds, size_t r, size_t *len) {
   int64_t lo = ds->rv.text_off[r], hi = ds->rv.text_off[r + 1];
   *len = (size_t)(hi - lo);
-  return ds->rv.text.data ? ds->rv.text.data + lo : "";
+  return bndl_bytes_at(&ds->rv.text, lo);
 }
 
 /* Every review's text must be UTF-8 before anything is scored. */
@@ -168,7 +168,7 @@ bndl_status bndl_text_item_keywords(bndl_dataset *ds) {
     doc_off[i + 1] += doc_off[i];
   for (int32_t i = 0; i < n_items; i++) {
     int64_t lo = ds->cat.title_off[i], hi = ds->cat.title_off[i + 1];
-    texts[doc_off[i]] = ds->cat.titles.data ? ds->cat.titles.data + lo : "";
+    texts[doc_off[i]] = bndl_bytes_at(&ds->cat.titles, lo);
     lens[doc_off[i]] = (size_t)(hi - lo);
     fill[i] = doc_off[i] + 1;
   }

@@ -215,7 +215,7 @@ bndl_status bndl_text_model_build_reviews(const bndl_dataset *ds, const bndl_con
   if (texts && lengths && labels && rows) {
     int64_t kept = 0, n_pos = 0, n_neg = 0;
     for (size_t i = 0; i < n; i++) {
-      texts[i] = rv->text.data + rv->text_off[i];
+      texts[i] = bndl_bytes_at(&rv->text, rv->text_off[i]);
       lengths[i] = (size_t)(rv->text_off[i + 1] - rv->text_off[i]);
       double r = rv->rating[i];
       labels[i] = r >= pos_min ? 1 : r <= neg_max ? 0 : -1; /* NaN: neither */

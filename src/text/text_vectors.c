@@ -96,7 +96,7 @@ static bndl_status embed_block(void *ud, int64_t task, int32_t worker) {
     memset(acc, 0, (size_t)dim * sizeof *acc);
     int64_t n = 0;
     if (cat->title_off && cat->title_off[item + 1] > cat->title_off[item]) {
-      st = add_text(j->wv, j->o->a, &toks, cat->titles.data + cat->title_off[item],
+      st = add_text(j->wv, j->o->a, &toks, bndl_bytes_at(&cat->titles, cat->title_off[item]),
                     (size_t)(cat->title_off[item + 1] - cat->title_off[item]), acc, &n);
       if (st != BNDL_OK) {
         snprintf(where, sizeof where, "title of item %lld", (long long)item);
@@ -105,7 +105,7 @@ static bndl_status embed_block(void *ud, int64_t task, int32_t worker) {
     }
     for (int64_t k = j->rev_off[item]; k < j->rev_off[item + 1]; k++) {
       int64_t r = j->rev_rows[k];
-      st = add_text(j->wv, j->o->a, &toks, rv->text.data + rv->text_off[r],
+      st = add_text(j->wv, j->o->a, &toks, bndl_bytes_at(&rv->text, rv->text_off[r]),
                     (size_t)(rv->text_off[r + 1] - rv->text_off[r]), acc, &n);
       if (st != BNDL_OK) {
         snprintf(where, sizeof where, "review %lld", (long long)r);

@@ -404,14 +404,14 @@ bndl_status bndl_word_vectors_build_dataset(const bndl_dataset *ds, const bndl_c
     for (int64_t i = 0; cat->title_off && i < n_items; i++) {
       size_t len = (size_t)(cat->title_off[i + 1] - cat->title_off[i]);
       if (len) {
-        texts[n] = cat->titles.data + cat->title_off[i];
+        texts[n] = bndl_bytes_at(&cat->titles, cat->title_off[i]);
         lengths[n++] = len;
       }
     }
     for (size_t r = 0; r < rv->n; r++) {
       size_t len = (size_t)(rv->text_off[r + 1] - rv->text_off[r]);
       if (len) {
-        texts[n] = rv->text.data + rv->text_off[r];
+        texts[n] = bndl_bytes_at(&rv->text, rv->text_off[r]);
         lengths[n++] = len;
       }
     }
