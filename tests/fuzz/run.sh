@@ -7,6 +7,11 @@
 #
 #   tests/fuzz/run.sh [SECONDS]        (default 60; build in build-fuzz/, clang needed)
 #
+# BNDL_FUZZ_RUNS=N also caps each target at N inputs and fixes libFuzzer's seed (1), so a
+# run is a reproducible sequence of inputs: CI uses that, so that a pass here is a pass
+# there (a shorter run on a slower machine is a prefix of the same sequence). Without it
+# the seed is random: a campaign.
+#
 # New corpus entries found during the run stay in tests/fuzz/out/ (not committed).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -25,10 +30,12 @@ run_one() {
   mkdir -p "$out/new"
   local inputs=(tests/fuzz/corpus/"$t")
   [ -d tests/fuzz/regress/"$t" ] && inputs+=(tests/fuzz/regress/"$t")
+  local fixed=()
+  [ -n "${BNDL_FUZZ_RUNS:-}" ] && fixed=(-runs="$BNDL_FUZZ_RUNS" -seed=1)
   local dict=()
   [ -f tests/fuzz/dict/"$t".dict ] && dict=(-dict=tests/fuzz/dict/"$t".dict)
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    build-fuzz/tests/fuzz/fuzz_"$t" "$out/new" "${inputs[@]}" "${dict[@]}" -max_total_time="$seconds" \
+    build-fuzz/tests/fuzz/fuzz_"$t" "$out/new" "${inputs[@]}" "${dict[@]}" "${fixed[@]}" -max_total_time="$seconds" \
     -timeout=1 -rss_limit_mb=2048 -max_len=65536 -artifact_prefix="$out/" -print_final_stats=1 \
     >"$out/log" 2>&1
 }
